@@ -1,0 +1,40 @@
+# Thin wrapper for the README's commands; the real build is Meson.
+#   make demo    install what is missing, build, run the article's demo in the X.25 VM
+#   make check   install what is missing, build, run unit tests (ASan+UBSan) and VM tests
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+DEMO_ARGS  ?=
+
+.PHONY: all deps build build-asan check unit-check vm-check demo clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+build: deps $(BUILD)/build.ninja
+	meson compile -C $(BUILD)
+
+build-asan: deps $(ASAN_BUILD)/build.ninja
+	meson compile -C $(ASAN_BUILD)
+
+check: build build-asan
+	@scripts/check.sh $(BUILD) $(ASAN_BUILD)
+
+unit-check: build-asan
+	meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs
+
+vm-check: build
+	@tests/vm/run-vm-tests $(BUILD)
+
+demo: build
+	@scripts/demo.sh $(BUILD) $(DEMO_ARGS)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,48 @@
+/* config.h - the "tun-loopback" section of goxot's shared config.json. */
+#ifndef X25LO_CONFIG_H
+#define X25LO_CONFIG_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define CONFIG_MAX_ROUTES 64
+#define CONFIG_ADDR_MAX 15 /* X.121 digits, as the kernel's struct x25_address */
+
+#define CONFIG_DEFAULT_LCI_START 1024
+#define CONFIG_DEFAULT_LCI_END 2048
+#define CONFIG_DEFAULT_PREFIX "tunlb"
+#define CONFIG_DEFAULT_STATS_BIND "127.0.0.1"
+#define CONFIG_DEFAULT_CALL_TIMEOUT_MS 30000  /* injected call waiting for CALL ACCEPTED */
+#define CONFIG_DEFAULT_CLEAR_TIMEOUT_MS 10000 /* clearing leg waiting for CLEAR CONFIRMATION */
+#define CONFIG_DEFAULT_PCAP_MAX_BYTES (64u * 1024 * 1024)
+
+struct config {
+	int lci_start, lci_end; /* after defaults and clamping: 1 <= start <= end <= 4095 */
+	int stats_port;         /* 0 = stats server off */
+	char stats_bind[64];    /* numeric IPv4/IPv6 address */
+	size_t nroutes;
+	char routes[CONFIG_MAX_ROUTES][CONFIG_ADDR_MAX + 1]; /* order = device index */
+	bool extended;                                        /* modulo 128 on every TUN */
+	char device_prefix[IFNAMSIZ - 3];                     /* room for up to 2 digits + NUL */
+	unsigned call_timeout_ms, clear_timeout_ms;
+	char pcap_path[256]; /* "" = no capture */
+	size_t pcap_max_bytes;
+};
+
+/* Fill *cfg with every default (as if the section were empty). */
+void config_defaults(struct config *cfg);
+
+/*
+ * Load and validate path into *cfg. On success returns 0; warnings (clamped LCIs, a
+ * low lci_start) are logged with log_warn. On failure returns -1, leaves *cfg untouched
+ * and writes one user-facing message to err ("<path>:<line>:<col>: <key>: <problem>;
+ * <what to do>").
+ */
+int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
+
+/* Human-readable description of what would be set up (used by -check). */
+void config_print(FILE *out, const struct config *cfg);
+
+#endif
