@@ -45,4 +45,21 @@ int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 /* Human-readable description of what would be set up (used by -check). */
 void config_print(FILE *out, const struct config *cfg);
 
+/*
+ * Additions (config.c owner):
+ *
+ * Run after a successful reload, before the daemon applies next. Logs every changed key
+ * and when it takes effect. Keys that need a restart (stats-port, stats-bind,
+ * device_prefix, pcap, pcap_max_bytes) are copied back from running into next, so next
+ * describes what really runs. routes, timers apply now; lci_start, lci_end and extended
+ * apply to TUNs created from now on. Returns how many changed keys wait for a restart.
+ */
+unsigned config_reload_merge(struct config *next, const struct config *running);
+
+/* The key reference table of docs/config.md (Markdown), generated from the key table. */
+void config_write_key_table(FILE *out);
+
+/* lci_start values up to this one are warned about: the kernel hands out LCIs from 1 up. */
+#define CONFIG_LOW_LCI_WARN 255
+
 #endif

@@ -1,0 +1,818 @@
+/* config.c - the "tun-loopback" section of goxot's shared config.json: key table, parsing, -check. */
+#include "config.h"
+
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SECTION "tun-loopback"
+#define LCI_MIN 1
+#define LCI_MAX 4095 /* 12-bit logical channel identifier; 0 is the link's own channel */
+#define TIMEOUT_MIN_MS 100
+#define TIMEOUT_MAX_MS 600000
+#define PCAP_MIN_BYTES (64LL * 1024)
+#define PCAP_MAX_BYTES (1LL << 40)
+
+/* Everything the parse phase needs; the result goes to *out only when all phases succeed. */
+struct parse_ctx {
+	const char *path;
+	struct config cfg;
+	long long lci_start, lci_end; /* raw values: clamping happens in config_finish() */
+	bool have_routes;
+	char *err;
+	size_t errlen;
+};
+
+/* When a changed value takes effect on reload; also printed in docs/config.md. */
+enum key_apply {
+	APPLY_NOW,      /* the running daemon applies it on reload */
+	APPLY_NEW_TUNS, /* TUNs created after the reload use it; existing TUNs keep the old value */
+	APPLY_RESTART,  /* x25lo keeps the old value until it is restarted */
+};
+
+struct config_key {
+	const char *name;
+	const char *type;  /* as written in the docs */
+	const char *range; /* accepted values, as written in the docs */
+	bool required;
+	enum key_apply apply;
+	const char *doc;
+	size_t offset, size; /* the struct config field a restart-only key keeps on reload */
+	int (*parse)(struct parse_ctx *ctx, const char *key, json_t *value);
+	/* Renders the value as JSON text: defaults in the docs, -check, reload messages. */
+	void (*format)(const struct config *cfg, char *buf, size_t len);
+};
+
+
+/* ---------------------------------------------------------------------------------------- */
+/* Messages */
+
+static int fail(struct parse_ctx *ctx, const char *fmt, ...) X25LO_PRINTF(2, 3);
+
+/* Writes "<path>: <message>" as the one user-facing error and returns -1. */
+static int fail(struct parse_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!ctx->err || ctx->errlen == 0)
+		return -1;
+	n = snprintf(ctx->err, ctx->errlen, "%s: ", ctx->path);
+	if (n < 0 || (size_t)n >= ctx->errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(ctx->err + n, ctx->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/*
+ * Quotes text from the file for a message: printable ASCII as is, everything else as
+ * \xNN, long text cut short, so a hostile or binary file cannot garble the terminal.
+ */
+static const char *quote(const char *text, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[o++] = '"';
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (o + 8 >= len) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+			buf[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", *p);
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+static const char *json_type_name(const json_t *value)
+{
+	switch (json_typeof(value)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a number with a fraction or exponent";
+	case JSON_TRUE:
+		return "true";
+	case JSON_FALSE:
+		return "false";
+	case JSON_NULL:
+		return "null";
+	}
+	return "an unknown JSON value";
+}
+
+/* "the string \"3072\"", "the number 1.5", "an array": what a wrong-typed value was. */
+static const char *describe(const json_t *value, char *buf, size_t len)
+{
+	char q[48];
+
+	switch (json_typeof(value)) {
+	case JSON_STRING:
+		snprintf(buf, len, "the string %s", quote(json_string_value(value), q, sizeof(q)));
+		break;
+	case JSON_INTEGER:
+		snprintf(buf, len, "the integer %lld", (long long)json_integer_value(value));
+		break;
+	case JSON_REAL:
+		snprintf(buf, len, "the number %g", json_real_value(value));
+		break;
+	case JSON_OBJECT:
+	case JSON_ARRAY:
+	case JSON_TRUE:
+	case JSON_FALSE:
+	case JSON_NULL:
+		snprintf(buf, len, "%s", json_type_name(value));
+		break;
+	}
+	return buf;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Typed getters shared by the parse_<key>() functions */
+
+static int get_integer(struct parse_ctx *ctx, const char *key, const json_t *value,
+		       long long min, long long max, long long *out)
+{
+	char d[80];
+	long long v;
+
+	if (!json_is_integer(value))
+		return fail(ctx, SECTION ".%s: expected an integer, got %s; write a whole number without quotes",
+			    key, describe(value, d, sizeof(d)));
+	v = json_integer_value(value);
+	if (v < min || v > max)
+		return fail(ctx, SECTION ".%s: %lld is out of range; use a value from %lld to %lld", key, v,
+			    min, max);
+	*out = v;
+	return 0;
+}
+
+static int get_string(struct parse_ctx *ctx, const char *key, const json_t *value, char *buf,
+		      size_t size)
+{
+	char q[64], d[80];
+	size_t len;
+
+	if (!json_is_string(value))
+		return fail(ctx, SECTION ".%s: expected a string, got %s; put the value in double quotes",
+			    key, describe(value, d, sizeof(d)));
+	len = json_string_length(value);
+	/* jansson rejects \u0000 by default, so the length is also the C string length. */
+	if (len >= size)
+		return fail(ctx, SECTION ".%s: %s is %zu characters long, at most %zu are allowed; shorten it",
+			    key, quote(json_string_value(value), q, sizeof(q)), len, size - 1);
+	memcpy(buf, json_string_value(value), len + 1);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Phase 2: one parse_<key>() per key */
+
+static int parse_lci_start(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	/* Any integer: goxot clamps out-of-range LCIs with a warning instead of refusing them. */
+	return get_integer(ctx, key, value, LLONG_MIN, LLONG_MAX, &ctx->lci_start);
+}
+
+static int parse_lci_end(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	return get_integer(ctx, key, value, LLONG_MIN, LLONG_MAX, &ctx->lci_end);
+}
+
+static int parse_stats_port(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	long long v;
+
+	if (get_integer(ctx, key, value, 0, 65535, &v) < 0)
+		return -1;
+	ctx->cfg.stats_port = (int)v;
+	return 0;
+}
+
+static bool is_x121_address(const char *s, size_t len)
+{
+	if (len < 1 || len > CONFIG_ADDR_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static int parse_routes(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	struct config *cfg = &ctx->cfg;
+	size_t i, n;
+	json_t *route;
+	char q[64], d[80];
+
+	if (!json_is_array(value))
+		return fail(ctx, SECTION ".%s: expected an array of X.121 addresses, got %s; write it like [\"127001\", \"127002\"]",
+			    key, describe(value, d, sizeof(d)));
+	n = json_array_size(value);
+	if (n == 0)
+		return fail(ctx, SECTION ".%s: is empty; list at least one X.121 address, e.g. [\"127001\", \"127002\"]",
+			    key);
+	if (n > CONFIG_MAX_ROUTES)
+		return fail(ctx, SECTION ".%s: has %zu addresses, at most %d are supported; remove some",
+			    key, n, CONFIG_MAX_ROUTES);
+	json_array_foreach(value, i, route) {
+		const char *addr;
+		size_t len;
+
+		if (!json_is_string(route)) {
+			if (json_is_integer(route))
+				return fail(ctx, SECTION ".%s[%zu]: expected a string, got the number %lld; quote the address (\"%lld\") so leading zeros survive",
+					    key, i, json_integer_value(route), json_integer_value(route));
+			return fail(ctx, SECTION ".%s[%zu]: expected a string, got %s; write the address in double quotes",
+				    key, i, describe(route, d, sizeof(d)));
+		}
+		addr = json_string_value(route);
+		len = json_string_length(route);
+		if (!is_x121_address(addr, len))
+			return fail(ctx, SECTION ".%s[%zu]: %s is not an X.121 address (digits only, 1-%d digits); fix the route",
+				    key, i, quote(addr, q, sizeof(q)), CONFIG_ADDR_MAX);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(cfg->routes[j], addr) == 0)
+				return fail(ctx, SECTION ".%s[%zu]: %s repeats %s[%zu]; each address gets its own TUN, remove the duplicate",
+					    key, i, quote(addr, q, sizeof(q)), key, j);
+		memcpy(cfg->routes[i], addr, len + 1);
+	}
+	cfg->nroutes = n;
+	ctx->have_routes = true;
+	return 0;
+}
+
+static int parse_extended(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	char d[80];
+
+	if (!json_is_boolean(value))
+		return fail(ctx, SECTION ".%s: expected true or false, got %s; write true for modulo 128, false for modulo 8",
+			    key, describe(value, d, sizeof(d)));
+	ctx->cfg.extended = json_is_true(value);
+	return 0;
+}
+
+static int parse_device_prefix(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	char *prefix = ctx->cfg.device_prefix;
+	char q[64];
+
+	if (get_string(ctx, key, value, prefix, sizeof(ctx->cfg.device_prefix)) < 0)
+		return -1;
+	if (prefix[0] == '\0')
+		return fail(ctx, SECTION ".%s: is empty; use letters such as \"tunlb\", or remove the key for the default",
+			    key);
+	/* A subset of what the kernel's dev_valid_name() allows that is also safe in shells. */
+	for (const char *p = prefix; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_' || *p == '-'))
+			return fail(ctx, SECTION ".%s: %s contains a character not allowed in an interface name; use only A-Z, a-z, 0-9, '_' and '-'",
+				    key, quote(prefix, q, sizeof(q)));
+	return 0;
+}
+
+static int parse_stats_bind(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+	char *bind = ctx->cfg.stats_bind;
+	char q[96];
+
+	if (get_string(ctx, key, value, bind, sizeof(ctx->cfg.stats_bind)) < 0)
+		return -1;
+	if (inet_pton(AF_INET, bind, addr) != 1 && inet_pton(AF_INET6, bind, addr) != 1)
+		return fail(ctx, SECTION ".%s: %s is not a numeric IPv4 or IPv6 address; use e.g. \"127.0.0.1\", \"0.0.0.0\" or \"::1\" (host names are not resolved)",
+			    key, quote(bind, q, sizeof(q)));
+	return 0;
+}
+
+static int parse_call_timeout_ms(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	long long v;
+
+	if (get_integer(ctx, key, value, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, &v) < 0)
+		return -1;
+	ctx->cfg.call_timeout_ms = (unsigned)v;
+	return 0;
+}
+
+static int parse_clear_timeout_ms(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	long long v;
+
+	if (get_integer(ctx, key, value, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, &v) < 0)
+		return -1;
+	ctx->cfg.clear_timeout_ms = (unsigned)v;
+	return 0;
+}
+
+static int parse_pcap_path(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	return get_string(ctx, key, value, ctx->cfg.pcap_path, sizeof(ctx->cfg.pcap_path));
+}
+
+static int parse_pcap_max_bytes(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	long long v;
+
+	if (get_integer(ctx, key, value, PCAP_MIN_BYTES, PCAP_MAX_BYTES, &v) < 0)
+		return -1;
+	ctx->cfg.pcap_max_bytes = (size_t)v;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Value rendering, as JSON text */
+
+static void format_json_string(const char *s, char *buf, size_t len)
+{
+	char q[1100]; /* room for 255 bytes that all need \xNN escapes */
+
+	snprintf(buf, len, "%s", quote(s, q, sizeof(q)));
+}
+
+static void format_lci_start(const struct config *cfg, char *buf, size_t len)
+{
+	snprintf(buf, len, "%d", cfg->lci_start);
+}
+
+static void format_lci_end(const struct config *cfg, char *buf, size_t len)
+{
+	snprintf(buf, len, "%d", cfg->lci_end);
+}
+
+static void format_stats_port(const struct config *cfg, char *buf, size_t len)
+{
+	snprintf(buf, len, "%d", cfg->stats_port);
+}
+
+static void format_routes(const struct config *cfg, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	o += (size_t)snprintf(buf + o, len - o, "[");
+	for (size_t i = 0; i < cfg->nroutes && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s\"%s\"", i ? ", " : "", cfg->routes[i]);
+	if (o < len)
+		snprintf(buf + o, len - o, "]");
+}
+
+static void format_extended(const struct config *cfg, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", cfg->extended ? "true" : "false");
+}
+
+static void format_device_prefix(const struct config *cfg, char *buf, size_t len)
+{
+	format_json_string(cfg->device_prefix, buf, len);
+}
+
+static void format_stats_bind(const struct config *cfg, char *buf, size_t len)
+{
+	format_json_string(cfg->stats_bind, buf, len);
+}
+
+static void format_call_timeout_ms(const struct config *cfg, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u", cfg->call_timeout_ms);
+}
+
+static void format_clear_timeout_ms(const struct config *cfg, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u", cfg->clear_timeout_ms);
+}
+
+static void format_pcap_path(const struct config *cfg, char *buf, size_t len)
+{
+	format_json_string(cfg->pcap_path, buf, len);
+}
+
+static void format_pcap_max_bytes(const struct config *cfg, char *buf, size_t len)
+{
+	snprintf(buf, len, "%zu", cfg->pcap_max_bytes);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The key table: drives parsing, -check, reload messages and docs/config.md */
+
+/* Each key names its struct config member; parse_<member>() and format_<member>() handle it. */
+#define KEY(key_name, member, ...)                                                                 \
+	{ .name = key_name, .offset = offsetof(struct config, member),                            \
+	  .size = sizeof(((struct config *)0)->member), .parse = parse_##member,                  \
+	  .format = format_##member, __VA_ARGS__ }
+
+static const struct config_key config_keys[] = {
+	KEY("lci_start", lci_start, .type = "integer", .range = "1-4095; 0 or absent: default",
+	    .apply = APPLY_NEW_TUNS,
+	    .doc = "First LCI x25lo uses for the calls it injects into a TUN. Below 1 is clamped to 1 "
+		   "with a warning. Values up to 255 draw a warning: the kernel numbers its own "
+		   "outgoing calls from 1 upward on every TUN."),
+	KEY("lci_end", lci_end, .type = "integer", .range = "1-4095; 0 or absent: default",
+	    .apply = APPLY_NEW_TUNS,
+	    .doc = "Last LCI of that range. Above 4095 is clamped to 4095 with a warning. If "
+		   "lci_start > lci_end both are reset to 1024-2048 with a warning; lci_start == "
+		   "lci_end (a single LCI) is allowed."),
+	KEY("stats-port", stats_port, .type = "integer", .range = "0-65535",
+	    .apply = APPLY_RESTART,
+	    .doc = "TCP port of the HTTP stats server (/varz, /debug/vars); 0 turns it off. The "
+		   "-stats-port option overrides it."),
+	KEY("routes", routes, .type = "array of strings", .range = "1-64 unique X.121 addresses of 1-15 digits",
+	    .required = true, .apply = APPLY_NOW,
+	    .doc = "One TUN per address, in this order: routes[0] gets tunlb0 (with the default "
+		   "device_prefix), routes[1] tunlb1, and so on, each with a kernel route for its address "
+		   "with as many significant digits as the address has. On reload, added addresses get "
+		   "new TUNs and removed ones are torn down."),
+	KEY("extended", extended, .type = "boolean", .range = "true, false", .apply = APPLY_NEW_TUNS,
+	    .doc = "Modulo-128 sequence numbering (the kernel's X.25 subscription flag \"extended\") on "
+		   "every TUN; false means modulo 8. Unlike goxot it does not depend on lci_end."),
+	KEY("device_prefix", device_prefix, .type = "string", .range = "1-12 of A-Z a-z 0-9 _ -",
+	    .apply = APPLY_RESTART,
+	    .doc = "Start of the TUN device names, followed by the route's index (tunlb0, tunlb1, ...). "
+		   "At most 12 characters, so that prefix and index fit the kernel's 15."),
+	KEY("stats-bind", stats_bind, .type = "string", .range = "numeric IPv4 or IPv6 address",
+	    .apply = APPLY_RESTART,
+	    .doc = "Address the stats server listens on. goxot listens on every interface; use "
+		   "\"0.0.0.0\" or \"::\" for that."),
+	KEY("call_timeout_ms", call_timeout_ms, .type = "integer", .range = "100-600000",
+	    .apply = APPLY_NOW,
+	    .doc = "How long a call x25lo injected may wait for CALL ACCEPTED or a clear before both "
+		   "sides are cleared. Timers started after a reload use the new value."),
+	KEY("clear_timeout_ms", clear_timeout_ms, .type = "integer", .range = "100-600000",
+	    .apply = APPLY_NOW,
+	    .doc = "How long a clearing call leg may wait for its CLEAR CONFIRMATION before x25lo "
+		   "frees its LCI. Timers started after a reload use the new value."),
+	KEY("pcap", pcap_path, .type = "string", .range = "file path, at most 255 bytes; \"\" = off",
+	    .apply = APPLY_RESTART,
+	    .doc = "Capture every relayed frame into this pcap file (for Wireshark); empty means no "
+		   "capture."),
+	KEY("pcap_max_bytes", pcap_max_bytes, .type = "integer", .range = "65536-1099511627776",
+	    .apply = APPLY_RESTART,
+	    .doc = "Upper bound on the size of the pcap file, in bytes."),
+};
+
+#define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+static const char *apply_text(enum key_apply apply)
+{
+	switch (apply) {
+	case APPLY_NOW:
+		return "on reload";
+	case APPLY_NEW_TUNS:
+		return "on reload, for TUNs created afterwards";
+	case APPLY_RESTART:
+		return "after a restart";
+	}
+	return "?";
+}
+
+static const struct config_key *find_key(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(config_keys[i].name, name) == 0)
+			return &config_keys[i];
+	return NULL;
+}
+
+/* Edit distance, to suggest the key a typo probably meant. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[32];
+
+	if (la >= 32 || lb >= 32)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+static void warn_unknown_key(const char *path, const char *key)
+{
+	const struct config_key *closest = NULL;
+	size_t best = 4; /* further than 3 edits is no longer a typo */
+	char q[64];
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		size_t d = edit_distance(key, config_keys[i].name);
+
+		if (d < best) {
+			best = d;
+			closest = &config_keys[i];
+		}
+	}
+	if (closest)
+		log_warn("%s: " SECTION ": unknown key %s ignored; did you mean \"%s\"?", path,
+			 quote(key, q, sizeof(q)), closest->name);
+	else
+		log_warn("%s: " SECTION ": unknown key %s ignored; see docs/config.md for the keys x25lo reads",
+			 path, quote(key, q, sizeof(q)));
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Phases 1 and 3, and the public interface */
+
+void config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->lci_start = CONFIG_DEFAULT_LCI_START;
+	cfg->lci_end = CONFIG_DEFAULT_LCI_END;
+	cfg->stats_port = 0;
+	snprintf(cfg->stats_bind, sizeof(cfg->stats_bind), "%s", CONFIG_DEFAULT_STATS_BIND);
+	cfg->extended = false;
+	snprintf(cfg->device_prefix, sizeof(cfg->device_prefix), "%s", CONFIG_DEFAULT_PREFIX);
+	cfg->call_timeout_ms = CONFIG_DEFAULT_CALL_TIMEOUT_MS;
+	cfg->clear_timeout_ms = CONFIG_DEFAULT_CLEAR_TIMEOUT_MS;
+	cfg->pcap_max_bytes = CONFIG_DEFAULT_PCAP_MAX_BYTES;
+}
+
+static unsigned decimal_digits(size_t n)
+{
+	unsigned digits = 1;
+
+	while (n >= 10) {
+		n /= 10;
+		digits++;
+	}
+	return digits;
+}
+
+/* Phase 3: defaults for absent values, goxot's LCI clamping, and checks across keys. */
+static int config_finish(struct parse_ctx *ctx)
+{
+	struct config *cfg = &ctx->cfg;
+	long long start = ctx->lci_start, end = ctx->lci_end;
+
+	if (!ctx->have_routes)
+		return fail(ctx, SECTION ".routes: missing; add the X.121 addresses to serve, e.g. \"routes\": [\"127001\", \"127002\"]");
+
+	/* As goxot: 0 means "not set", then clamp, then an inverted range falls back to defaults. */
+	if (start == 0)
+		start = CONFIG_DEFAULT_LCI_START;
+	if (end == 0)
+		end = CONFIG_DEFAULT_LCI_END;
+	if (start < LCI_MIN) {
+		log_warn("%s: " SECTION ".lci_start %lld < minimum %d, clamping to %d", ctx->path, start,
+			 LCI_MIN, LCI_MIN);
+		start = LCI_MIN;
+	}
+	if (end > LCI_MAX) {
+		log_warn("%s: " SECTION ".lci_end %lld > maximum %d, clamping to %d", ctx->path, end,
+			 LCI_MAX, LCI_MAX);
+		end = LCI_MAX;
+	}
+	/* Unlike goxot, start == end is a valid one-LCI range. */
+	if (start > end) {
+		log_warn("%s: " SECTION ".lci_start %lld > lci_end %lld, resetting to defaults %d-%d",
+			 ctx->path, start, end, CONFIG_DEFAULT_LCI_START, CONFIG_DEFAULT_LCI_END);
+		start = CONFIG_DEFAULT_LCI_START;
+		end = CONFIG_DEFAULT_LCI_END;
+	}
+	cfg->lci_start = (int)start;
+	cfg->lci_end = (int)end;
+	/*
+	 * The kernel numbers its outgoing calls 1, 2, 3, ... on every TUN (lowest free LCI),
+	 * so a TUN with lci_start concurrent outgoing calls meets the injected range, and a
+	 * CALL REQUEST can cross an INCOMING CALL on the same LCI.
+	 */
+	if (cfg->lci_start <= CONFIG_LOW_LCI_WARN)
+		log_warn("%s: " SECTION ".lci_start %d is low: the kernel gives its own outgoing calls LCIs from 1 upward on every TUN, so the two meet once one TUN has %d outgoing calls open; use %d or more (e.g. 3072-4095 as in the goxot article)",
+			 ctx->path, cfg->lci_start, cfg->lci_start, CONFIG_LOW_LCI_WARN + 1);
+
+	if (strlen(cfg->device_prefix) + decimal_digits(cfg->nroutes - 1) > IFNAMSIZ - 1)
+		return fail(ctx, SECTION ".device_prefix: \"%s\" plus a device index of %u digits exceeds the kernel's %d characters for interface names; shorten it",
+			    cfg->device_prefix, decimal_digits(cfg->nroutes - 1), IFNAMSIZ - 1);
+	return 0;
+}
+
+/* Phase 1: read the file and find the section. Returns NULL after writing the message. */
+static json_t *load_document(struct parse_ctx *ctx)
+{
+	json_error_t jerr;
+	struct stat st;
+	json_t *root;
+	FILE *fp;
+
+	fp = fopen(ctx->path, "r");
+	if (!fp) {
+		int e = errno;
+
+		if (e == ENOENT)
+			fail(ctx, "%s; pass -config FILE or create %s%s", strerror(e), ctx->path,
+			     strchr(ctx->path, '/') ? "" : " in the working directory");
+		else
+			fail(ctx, "%s; check the path and that the user running x25lo may read it",
+			     strerror(e));
+		return NULL;
+	}
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(fp);
+		fail(ctx, "is a directory; pass the JSON file itself with -config FILE");
+		return NULL;
+	}
+	root = json_loadf(fp, 0, &jerr);
+	fclose(fp);
+	if (!root) {
+		/* The path is repeated by hand: jansson names the stream "<stream>". */
+		if (ctx->err && ctx->errlen)
+			snprintf(ctx->err, ctx->errlen, "%s:%d:%d: invalid JSON: %s; fix the syntax there",
+				 ctx->path, jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		fail(ctx, "the top level is %s, expected an object holding a \"" SECTION "\" section; see docs/config.md",
+		     json_type_name(root));
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+int config_load(const char *path, struct config *cfg, char *err, size_t errlen)
+{
+	struct parse_ctx ctx = { .path = path, .err = err, .errlen = errlen };
+	json_t *root, *section, *value;
+	const char *key;
+	int rc = -1;
+
+	if (err && errlen)
+		err[0] = '\0';
+	config_defaults(&ctx.cfg);
+	root = load_document(&ctx);
+	if (!root)
+		return -1;
+
+	/* Every other section belongs to other goxot tools and is ignored, as goxot does. */
+	section = json_object_get(root, SECTION);
+	if (!section) {
+		fail(&ctx, "no \"" SECTION "\" section; add one, e.g. \"" SECTION "\": {\"lci_start\": 3072, \"lci_end\": 4095, \"stats-port\": 8004, \"routes\": [\"127001\", \"127002\"]}");
+		goto out;
+	}
+	if (!json_is_object(section)) {
+		fail(&ctx, SECTION ": expected an object, got %s; write it as \"" SECTION "\": {\"routes\": [...], ...}",
+		     json_type_name(section));
+		goto out;
+	}
+
+	/* Phase 2: known keys in table order, so the first error reported is predictable. */
+	for (size_t i = 0; i < NKEYS; i++) {
+		value = json_object_get(section, config_keys[i].name);
+		if (value && config_keys[i].parse(&ctx, config_keys[i].name, value) < 0)
+			goto out;
+	}
+	if (config_finish(&ctx) < 0)
+		goto out;
+	/* Warn only once the section is valid, so a failed load prints just its one error. */
+	json_object_foreach(section, key, value)
+		if (!find_key(key))
+			warn_unknown_key(path, key);
+	*cfg = ctx.cfg;
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+static void print_stats_endpoint(FILE *out, const struct config *cfg)
+{
+	if (cfg->stats_port == 0) {
+		fprintf(out, "  stats server:   off (stats-port 0)\n");
+		return;
+	}
+	if (strchr(cfg->stats_bind, ':'))
+		fprintf(out, "  stats server:   http://[%s]:%d/varz\n", cfg->stats_bind, cfg->stats_port);
+	else
+		fprintf(out, "  stats server:   http://%s:%d/varz\n", cfg->stats_bind, cfg->stats_port);
+}
+
+void config_print(FILE *out, const struct config *cfg)
+{
+	char value[CONFIG_MAX_ROUTES * (CONFIG_ADDR_MAX + 4) + 8];
+
+	fprintf(out, "x25lo would set up %zu TUN%s:\n", cfg->nroutes, cfg->nroutes == 1 ? "" : "s");
+	for (size_t i = 0; i < cfg->nroutes; i++)
+		fprintf(out, "  %s%zu -> address %s (kernel route %s/%zu, injected LCIs %d-%d, modulo %d)\n",
+			cfg->device_prefix, i, cfg->routes[i], cfg->routes[i], strlen(cfg->routes[i]),
+			cfg->lci_start, cfg->lci_end, cfg->extended ? 128 : 8);
+	fprintf(out, "  LCI range:      %d-%d (%d LCI%s per TUN)\n", cfg->lci_start, cfg->lci_end,
+		cfg->lci_end - cfg->lci_start + 1, cfg->lci_end == cfg->lci_start ? "" : "s");
+	print_stats_endpoint(out, cfg);
+	fprintf(out, "  timers:         call setup %u ms, clear confirmation %u ms\n",
+		cfg->call_timeout_ms, cfg->clear_timeout_ms);
+	if (cfg->pcap_path[0])
+		fprintf(out, "  pcap:           %s (at most %zu bytes)\n", cfg->pcap_path,
+			cfg->pcap_max_bytes);
+	else
+		fprintf(out, "  pcap:           off\n");
+	fprintf(out, "Effective \"" SECTION "\" keys:\n");
+	for (size_t i = 0; i < NKEYS; i++) {
+		config_keys[i].format(cfg, value, sizeof(value));
+		fprintf(out, "  %-17s %s\n", config_keys[i].name, value);
+	}
+}
+
+unsigned config_reload_merge(struct config *next, const struct config *running)
+{
+	char was[CONFIG_MAX_ROUTES * (CONFIG_ADDR_MAX + 4) + 8];
+	char now[sizeof(was)];
+	unsigned pending = 0;
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		k->format(running, was, sizeof(was));
+		k->format(next, now, sizeof(now));
+		if (strcmp(was, now) == 0)
+			continue;
+		switch (k->apply) {
+		case APPLY_NOW:
+			log_info(SECTION ".%s changed from %s to %s", k->name, was, now);
+			break;
+		case APPLY_NEW_TUNS:
+			log_info(SECTION ".%s changed from %s to %s; TUNs created from now on use it, existing TUNs keep %s",
+				 k->name, was, now, was);
+			break;
+		case APPLY_RESTART:
+			log_warn(SECTION ".%s changed from %s to %s; x25lo keeps %s until it is restarted",
+				 k->name, was, now, was);
+			memcpy((char *)next + k->offset, (const char *)running + k->offset, k->size);
+			pending++;
+			break;
+		}
+	}
+	return pending;
+}
+
+/* Pipes would end a Markdown table cell early. */
+static void write_cell(FILE *out, const char *text)
+{
+	for (const char *p = text; *p; p++) {
+		if (*p == '|')
+			fputc('\\', out);
+		fputc(*p, out);
+	}
+}
+
+void config_write_key_table(FILE *out)
+{
+	char value[256];
+	struct config defaults;
+
+	config_defaults(&defaults);
+	fprintf(out, "| Key | Type | Default | Accepted | Takes effect | Meaning |\n");
+	fprintf(out, "|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		fprintf(out, "| `%s` | %s | ", k->name, k->type);
+		if (k->required) {
+			fprintf(out, "none (required)");
+		} else {
+			k->format(&defaults, value, sizeof(value));
+			fputc('`', out);
+			write_cell(out, value);
+			fputc('`', out);
+		}
+		fprintf(out, " | ");
+		write_cell(out, k->range);
+		fprintf(out, " | %s | ", apply_text(k->apply));
+		write_cell(out, k->doc);
+		fprintf(out, " |\n");
+	}
+}
