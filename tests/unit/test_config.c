@@ -757,6 +757,19 @@ static const char *fuzz_verdict(const struct fixture *f, int rc)
 				return "accepted a bad route";
 		if (f->cfg.stats_port < 0 || f->cfg.stats_port > 65535)
 			return "accepted a bad stats-port";
+		if (f->cfg.call_timeout_ms < 100 || f->cfg.call_timeout_ms > 600000 ||
+		    f->cfg.clear_timeout_ms < 100 || f->cfg.clear_timeout_ms > 600000)
+			return "accepted a timeout out of range";
+		if (f->cfg.pcap_max_bytes < 65536)
+			return "accepted a tiny pcap_max_bytes";
+		if (f->cfg.device_prefix[0] == '\0' ||
+		    strspn(f->cfg.device_prefix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+			    strlen(f->cfg.device_prefix))
+			return "accepted a bad device_prefix";
+		for (size_t i = 0; i < f->cfg.nroutes; i++)
+			for (size_t j = 0; j < i; j++)
+				if (strcmp(f->cfg.routes[i], f->cfg.routes[j]) == 0)
+					return "accepted a duplicate route";
 		return NULL;
 	}
 	if (rc != -1)
@@ -818,6 +831,90 @@ static void mutated_documents_never_crash_and_always_explain_a_failure(void **st
 	assert_true(refused > 100);
 }
 
+static const char *const gen_keys[] = {
+	"lci_start", "lci_end", "stats-port", "routes", "extended", "device_prefix", "stats-bind",
+	"call_timeout_ms", "clear_timeout_ms", "pcap", "pcap_max_bytes", "lci_stat", "Routes",
+};
+
+static const char *const gen_scalars[] = {
+	"0", "1", "-1", "255", "256", "4095", "4096", "65535", "65536", "99", "100", "600000", "600001",
+	"1099511627776", "1099511627777", "9223372036854775807", "-9223372036854775808", "1.5", "1e3",
+	"true", "false", "null", "{}", "[]", "\"\"", "\"127001\"", "\"12a4\"", "\"::1\"", "\"0.0.0.0\"",
+	"\"tunlb\"", "\"localhost\"", "\"1234567890123456\"", "\"a/b\"", "\"abcdefghijklm\"", "\"/tmp/p.pcap\"",
+};
+
+static const char *const gen_routes[] = { "\"1\"", "\"127001\"", "\"127002\"", "\"999999999999999\"",
+					  "\"1234567890123456\"", "\"\"", "\"1a\"", "7", "null" };
+
+#define PICK(array) (array)[fuzz_next() % (sizeof(array) / sizeof((array)[0]))]
+
+/* A "tun-loopback" section of random known and unknown keys with random values of any type. */
+static size_t generate_section(char *doc, size_t cap)
+{
+	size_t o = (size_t)snprintf(doc, cap, "{\"servers\": [], \"tun-loopback\": {");
+	int nkeys = (int)(fuzz_next() % 8);
+
+	for (int k = 0; k < nkeys && o < cap - 200; k++) {
+		const char *key = PICK(gen_keys);
+
+		o += (size_t)snprintf(doc + o, cap - o, "%s\"%s\": ", k ? ", " : "", key);
+		if (strcmp(key, "routes") == 0 && fuzz_next() % 4) {
+			int n = (int)(fuzz_next() % 4 ? fuzz_next() % 5 : fuzz_next() % 70);
+
+			o += (size_t)snprintf(doc + o, cap - o, "[");
+			for (int i = 0; i < n && o < cap - 200; i++) {
+				if (fuzz_next() % 3)
+					o += (size_t)snprintf(doc + o, cap - o, "%s\"%d\"", i ? "," : "",
+							      (int)(fuzz_next() % 100));
+				else
+					o += (size_t)snprintf(doc + o, cap - o, "%s%s", i ? "," : "", PICK(gen_routes));
+			}
+			o += (size_t)snprintf(doc + o, cap - o, "]");
+		} else {
+			o += (size_t)snprintf(doc + o, cap - o, "%s", PICK(gen_scalars));
+		}
+	}
+	if (fuzz_next() % 5)
+		o += (size_t)snprintf(doc + o, cap - o, "%s\"routes\": [\"127001\"]", nkeys ? ", " : "");
+	o += (size_t)snprintf(doc + o, cap - o, "}}");
+	return o;
+}
+
+static void generated_sections_of_random_keys_and_values_are_judged_consistently(void **state)
+{
+	struct fixture *f = *state;
+	int accepted = 0, refused = 0, iter, rc;
+	const char *verdict = NULL;
+	char doc[8192];
+	int devnull = open("/dev/null", O_WRONLY);
+	int saved = dup(STDERR_FILENO);
+
+	assert_true(devnull >= 0 && saved >= 0);
+	fuzz_state = 0x2545f4914f6cdd1dull;
+	assert_true(dup2(devnull, STDERR_FILENO) >= 0);
+	for (iter = 0; iter < 3000 && !verdict; iter++) {
+		generate_section(doc, sizeof(doc));
+		write_config(f, doc);
+		memset(f->err, 0, sizeof(f->err));
+		rc = config_load(f->path, &f->cfg, f->err, sizeof(f->err));
+		verdict = fuzz_verdict(f, rc);
+		if (rc == 0)
+			accepted++;
+		else
+			refused++;
+	}
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(devnull);
+	if (verdict) {
+		print_error("document %d: %s (err \"%s\"):\n%s\n", iter, verdict, f->err, doc);
+		fail();
+	}
+	print_message("generated: %d sections accepted, %d refused with a message\n", accepted, refused);
+	assert_true(accepted > 100);
+	assert_true(refused > 100);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -858,6 +955,7 @@ int main(void)
 		T(a_reload_keeps_restart_only_keys_and_counts_them),
 		T(the_docs_hold_the_generated_key_table),
 		T(mutated_documents_never_crash_and_always_explain_a_failure),
+		T(generated_sections_of_random_keys_and_values_are_judged_consistently),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
