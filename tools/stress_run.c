@@ -1,0 +1,102 @@
+/* stress_run.c - state shared by a run's threads, and the socket settings both modes use. */
+#include "stress_run.h"
+
+#include <errno.h>
+#include <linux/x25.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int stress_run_init(struct stress_run *run, const struct stress_options *opts, time_t start_time)
+{
+	struct tm local;
+
+	memset(run, 0, sizeof(*run));
+	run->opts = opts;
+	stress_counters_init(&run->counters);
+	atomic_init(&run->calling_seq, 0);
+	run->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (run->stop_fd < 0) {
+		fprintf(stderr, "x25stress: eventfd: %s\n", strerror(errno));
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &run->deadline);
+	run->deadline.tv_sec += opts->run_time_s;
+	localtime_r(&start_time, &local);
+	run->start_hour = local.tm_hour;
+	run->start_minute = local.tm_min;
+	stress_calling_base(opts, run->calling_base);
+	run->called_start = strtoll(opts->called_start, NULL, 10);
+	run->called_end = strtoll(opts->called_end, NULL, 10);
+	run->called_width = (int)strlen(opts->called_start);
+	return 0;
+}
+
+void stress_run_destroy(struct stress_run *run)
+{
+	latency_free(&run->call_setup);
+	latency_free(&run->echo);
+	if (run->stop_fd >= 0)
+		close(run->stop_fd);
+	run->stop_fd = -1;
+}
+
+void stress_run_stop(struct stress_run *run)
+{
+	uint64_t one = 1;
+
+	/* An eventfd write only fails if the counter would overflow: it is readable already. */
+	if (write(run->stop_fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+void stress_socket_options(struct stress_run *run, int sock, int rcvtimeo_s)
+{
+	struct timeval timeout = { .tv_sec = rcvtimeo_s };
+	int on = 1;
+
+	if (setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) < 0) {
+		stress_count(&run->counters.setsockopt_errors);
+		perror("setsockopt(SO_RCVTIMEO)");
+	}
+	/* Each send starts with a Q-bit indicator byte, each record read starts with one. */
+	if (setsockopt(sock, SOL_X25, X25_QBITINCL, &on, sizeof(on)) < 0) {
+		stress_count(&run->counters.setsockopt_errors);
+		perror("setsockopt(X25_QBITINCL)");
+	}
+}
+
+int stress_request_facilities(struct stress_run *run, int sock)
+{
+	struct x25_facilities facilities = {
+		.winsize_in = (unsigned)run->opts->window,
+		.winsize_out = (unsigned)run->opts->window,
+		.pacsize_in = (unsigned)run->opts->packet_size_log2,
+		.pacsize_out = (unsigned)run->opts->packet_size_log2,
+	};
+
+	if (ioctl(sock, SIOCX25SFACILITIES, &facilities) < 0) {
+		stress_count(&run->counters.facilities_errors);
+		perror("ioctl(SIOCX25SFACILITIES)");
+		return -1;
+	}
+	return 0;
+}
+
+void stress_record_facilities(struct stress_run *run, int sock)
+{
+	struct x25_facilities facilities;
+
+	memset(&facilities, 0, sizeof(facilities));
+	if (ioctl(sock, SIOCX25GFACILITIES, &facilities) < 0 || facilities.pacsize_in > 16 ||
+	    facilities.pacsize_out > 16)
+		return;
+	stress_counters_facilities(&run->counters, 1 << facilities.pacsize_in,
+				   1 << facilities.pacsize_out, (int)facilities.winsize_in,
+				   (int)facilities.winsize_out);
+}

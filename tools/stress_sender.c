@@ -1,0 +1,377 @@
+/* stress_sender.c - sender mode: N threads, each making calls of one verified message (goxot §4.2). */
+#include "stress_message.h"
+#include "stress_run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/x25.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+struct sender {
+	struct stress_run *run;
+	unsigned index;     /* "Thread <index>" in messages, 0-based as goxot */
+	unsigned seed;      /* rand_r state */
+	unsigned messages;  /* messages sent on connected calls: the pattern's call id */
+	uint8_t *send_buf, *recv_buf;
+	struct latency_samples call_setup, echo;
+	atomic_int *running; /* threads still running; the last one out signals done_fd */
+	int done_fd;
+	pthread_t thread;
+};
+
+/* One call, identified for messages. */
+struct call {
+	int sock;
+	char calling[STRESS_ADDR_BUF];
+	char called[STRESS_ADDR_BUF];
+};
+
+enum connect_result { CONNECTED, CONNECT_FAILED, CONNECT_TIMED_OUT, CONNECT_ABANDONED };
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+static bool stop_requested(const struct stress_run *run)
+{
+	struct pollfd stop = { .fd = run->stop_fd, .events = POLLIN };
+
+	return poll(&stop, 1, 0) > 0;
+}
+
+static bool past_deadline(const struct stress_run *run)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > run->deadline.tv_sec ||
+	       (now.tv_sec == run->deadline.tv_sec && now.tv_nsec >= run->deadline.tv_nsec);
+}
+
+/* goxot's pause after a failure; it ends early when the run is stopped. */
+static void back_off(const struct stress_run *run, int ms)
+{
+	struct pollfd stop = { .fd = run->stop_fd, .events = POLLIN };
+
+	if (ms > 0)
+		poll(&stop, 1, ms);
+}
+
+static uint64_t random_u64(unsigned *seed)
+{
+	uint64_t high = (uint64_t)rand_r(seed), low = (uint64_t)rand_r(seed);
+
+	return (high << 31) | low;
+}
+
+static void print_cause(const struct sender *s, const struct call *call, int error)
+{
+	struct x25_causediag causediag;
+
+	memset(&causediag, 0, sizeof(causediag));
+	if (ioctl(call->sock, SIOCX25GCAUSEDIAG, &causediag) < 0)
+		return;
+	if (causediag.cause || causediag.diagnostic)
+		printf("Thread %u: Call from %s to %s failed [%s -> %s] Cause: 0x%02x, Diag: %d\n",
+		       s->index, call->calling, call->called, call->calling, call->called,
+		       causediag.cause, causediag.diagnostic);
+	else /* goxot says nothing here; an errno at least tells a route problem from a timeout */
+		fprintf(stderr, "Thread %u: Call from %s to %s failed: %s\n", s->index, call->calling,
+			call->called, strerror(error));
+}
+
+/*
+ * Place the call. Non-blocking connect plus poll, so that a stop request or --connect-timeout
+ * can end the wait; closing a socket in state 1 sends a CLEAR REQUEST, whereas a signal
+ * interrupting a blocking connect() leaves the called side half-open (linux-x25.md §3.1).
+ */
+static enum connect_result place_call(struct sender *s, struct call *call, int *error)
+{
+	struct stress_run *run = s->run;
+	struct sockaddr_x25 called = { .sx25_family = AF_X25 };
+	int flags = fcntl(call->sock, F_GETFL);
+
+	strcpy(called.sx25_addr.x25_addr, call->called);
+	if (flags < 0 || fcntl(call->sock, F_SETFL, flags | O_NONBLOCK) < 0) {
+		*error = errno;
+		return CONNECT_FAILED;
+	}
+	if (connect(call->sock, (struct sockaddr *)&called, sizeof(called)) < 0) {
+		if (errno != EINPROGRESS) {
+			*error = errno;
+			return CONNECT_FAILED;
+		}
+		struct pollfd waits[2] = {
+			{ .fd = call->sock, .events = POLLOUT },
+			{ .fd = run->stop_fd, .events = POLLIN },
+		};
+		int timeout = run->opts->connect_timeout_ms > 0 ? run->opts->connect_timeout_ms : -1;
+		int ready = poll(waits, 2, timeout);
+
+		if (ready < 0) {
+			*error = errno;
+			return CONNECT_FAILED;
+		}
+		if (ready == 0)
+			return CONNECT_TIMED_OUT;
+		if (waits[0].revents == 0)
+			return CONNECT_ABANDONED;
+		/* Ready: a second connect() reports the outcome and marks the socket connected. */
+		if (connect(call->sock, (struct sockaddr *)&called, sizeof(called)) < 0) {
+			int so_error = 0;
+			socklen_t len = sizeof(so_error);
+
+			*error = errno;
+			if (getsockopt(call->sock, SOL_SOCKET, SO_ERROR, &so_error, &len) == 0 && so_error)
+				*error = so_error;
+			return CONNECT_FAILED;
+		}
+	}
+	if (fcntl(call->sock, F_SETFL, flags) < 0) {
+		*error = errno;
+		return CONNECT_FAILED;
+	}
+	return CONNECTED;
+}
+
+/* Send one message and verify its echo. Returns false if the call cannot carry more. */
+static bool exchange_message(struct sender *s, const struct call *call)
+{
+	struct stress_run *run = s->run;
+	struct stress_counters *c = &run->counters;
+	size_t len = (size_t)(rand_r(&s->seed) % run->opts->max_message) + 1;
+	unsigned message = s->messages++;
+
+	s->send_buf[0] = 0x00; /* Q-bit indicator: an ordinary data message */
+	stress_fill_pattern(s->send_buf + 1, len, s->index, message);
+
+	uint64_t sent_at = monotonic_ns();
+	ssize_t sent = send(call->sock, s->send_buf, len + 1, MSG_EOR);
+	if (sent < 0) {
+		stress_count(&c->write_errors);
+		perror("write");
+		return false;
+	}
+	stress_count_n(&c->bytes_sent, sent - 1);
+	stress_count(&c->packets_sent);
+
+	ssize_t received = read(call->sock, s->recv_buf, (size_t)run->opts->max_message + 1);
+	if (received > 0) {
+		stress_count_n(&c->bytes_received, received - 1);
+		stress_count(&c->packets_received);
+	}
+	if (received < sent) {
+		/* goxot counts a short receive as a data mismatch too */
+		stress_count(&c->short_receives);
+		stress_count(&c->data_mismatches);
+		printf("Thread %u: Short receive between %s/%s: expected %zd, got %zd\n", s->index,
+		       call->calling, call->called, sent, received);
+		return false;
+	}
+	if (run->opts->latency)
+		latency_add(&s->echo, monotonic_ns() - sent_at);
+	long offset = stress_first_mismatch(s->send_buf + 1, s->recv_buf + 1, (size_t)sent - 1);
+	if (offset >= 0) {
+		stress_count(&c->data_mismatches);
+		printf("Thread %u: Data mismatch between %s/%s at offset %ld (expected 0x%02x, got 0x%02x)\n",
+		       s->index, call->calling, call->called, offset, s->send_buf[offset + 1],
+		       s->recv_buf[offset + 1]);
+	}
+	return true;
+}
+
+/* One pass of goxot's loop. Returns false when the thread should end. */
+static bool make_call(struct sender *s)
+{
+	struct stress_run *run = s->run;
+	const struct stress_options *opts = run->opts;
+	struct stress_counters *c = &run->counters;
+	struct call call;
+	int error = 0;
+
+	if (stop_requested(run) || past_deadline(run))
+		return false;
+	long slot = stress_count_claim(&c->calls_made);
+	if (opts->max_calls > 0 && slot >= opts->max_calls)
+		return false;
+
+	uint64_t seq = atomic_fetch_add(&run->calling_seq, 1);
+	stress_calling_address(call.calling, run->calling_base, run->start_hour, run->start_minute, seq);
+
+	call.sock = socket(AF_X25, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (call.sock < 0) {
+		stress_count(&c->socket_errors);
+		perror("socket");
+		back_off(run, STRESS_SOCKET_RETRY_MS);
+		return true;
+	}
+	stress_socket_options(run, call.sock, STRESS_SENDER_RCVTIMEO_S);
+
+	struct sockaddr_x25 local = { .sx25_family = AF_X25 };
+	strcpy(local.sx25_addr.x25_addr, call.calling);
+	if (bind(call.sock, (struct sockaddr *)&local, sizeof(local)) < 0) {
+		stress_count(&c->bind_errors);
+		perror("bind");
+		close(call.sock);
+		back_off(run, opts->backoff_ms);
+		return true;
+	}
+	stress_request_facilities(run, call.sock);
+	stress_called_address(call.called, run->called_start, run->called_end, run->called_width,
+			      (uint64_t)(run->called_end - run->called_start) < RAND_MAX
+				      ? (uint64_t)rand_r(&s->seed)
+				      : random_u64(&s->seed));
+
+	uint64_t dialled_at = monotonic_ns();
+	switch (place_call(s, &call, &error)) {
+	case CONNECTED:
+		break;
+	case CONNECT_FAILED:
+		stress_count(&c->calls_failed);
+		print_cause(s, &call, error);
+		close(call.sock);
+		back_off(run, opts->backoff_ms);
+		return true;
+	case CONNECT_TIMED_OUT:
+		/* as later goxot versions: counted as failed too, and no backoff */
+		stress_count(&c->connect_timeouts);
+		stress_count(&c->calls_failed);
+		close(call.sock);
+		return true;
+	case CONNECT_ABANDONED:
+		close(call.sock); /* stopped while the call was ringing: not a failure */
+		return false;
+	}
+	if (opts->latency)
+		latency_add(&s->call_setup, monotonic_ns() - dialled_at);
+	stress_count(&c->calls_connected);
+	stress_record_facilities(run, call.sock);
+
+	for (long m = 0; m < opts->messages_per_call; m++)
+		if ((m > 0 && stop_requested(run)) || !exchange_message(s, &call))
+			break;
+	close(call.sock); /* the kernel clears the call; goxot makes the next call at once */
+	return true;
+}
+
+static void *sender_main(void *arg)
+{
+	struct sender *s = arg;
+
+	while (make_call(s))
+		;
+	if (atomic_fetch_sub(s->running, 1) == 1) {
+		uint64_t one = 1;
+
+		if (write(s->done_fd, &one, sizeof(one)) < 0)
+			perror("x25stress: eventfd write");
+	}
+	return NULL;
+}
+
+/* Wait for all senders to end, or for a signal; returns the signal number or 0. */
+static int wait_for_senders(int done_fd, int signal_fd)
+{
+	struct pollfd waits[2] = {
+		{ .fd = done_fd, .events = POLLIN },
+		{ .fd = signal_fd, .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(waits, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("x25stress: poll");
+			return 0;
+		}
+		if (waits[1].revents & POLLIN) {
+			struct signalfd_siginfo info;
+
+			if (read(signal_fd, &info, sizeof(info)) == (ssize_t)sizeof(info))
+				return (int)info.ssi_signo;
+		}
+		if (waits[0].revents & POLLIN)
+			return 0;
+	}
+}
+
+int stress_sender_run(struct stress_run *run, int signal_fd, int *signo)
+{
+	const struct stress_options *opts = run->opts;
+	size_t buf_len = (size_t)opts->max_message + 1;
+	struct sender *senders = calloc((size_t)opts->threads + 1, sizeof(*senders));
+	atomic_int running;
+	int started = 0;
+	int done_fd = eventfd(0, EFD_CLOEXEC);
+
+	*signo = 0;
+	if (!senders || done_fd < 0) {
+		fprintf(stderr, "x25stress: cannot set up %d sender threads: %s\n", opts->threads,
+			strerror(errno));
+		free(senders);
+		if (done_fd >= 0)
+			close(done_fd);
+		return -1;
+	}
+	/* one more than the threads, released below, so no thread can signal "done" too early */
+	atomic_init(&running, opts->threads + 1);
+	for (int i = 0; i < opts->threads; i++) {
+		struct sender *s = &senders[i];
+
+		s->run = run;
+		s->index = (unsigned)i;
+		s->seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)s ^ (unsigned)i * 2654435761u;
+		s->running = &running;
+		s->done_fd = done_fd;
+		s->send_buf = malloc(buf_len);
+		s->recv_buf = malloc(buf_len);
+		int rc = s->send_buf && s->recv_buf ? pthread_create(&s->thread, NULL, sender_main, s)
+						     : ENOMEM;
+		if (rc) {
+			fprintf(stderr, "x25stress: cannot start sender thread %d of %d: %s\n", i + 1,
+				opts->threads, strerror(rc));
+			free(s->send_buf);
+			free(s->recv_buf);
+			atomic_fetch_sub(&running, opts->threads - i);
+			break;
+		}
+		started++;
+	}
+	if (atomic_fetch_sub(&running, 1) == 1) {
+		uint64_t one = 1;
+
+		if (write(done_fd, &one, sizeof(one)) < 0)
+			perror("x25stress: eventfd write");
+	}
+	if (started > 0 || opts->threads == 0)
+		*signo = wait_for_senders(done_fd, signal_fd);
+	stress_run_stop(run);
+	for (int i = 0; i < started; i++) {
+		struct sender *s = &senders[i];
+
+		pthread_join(s->thread, NULL);
+		latency_merge(&run->call_setup, &s->call_setup);
+		latency_merge(&run->echo, &s->echo);
+		free(s->send_buf);
+		free(s->recv_buf);
+	}
+	free(senders);
+	close(done_fd);
+	return started > 0 || opts->threads == 0 ? 0 : -1;
+}
