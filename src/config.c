@@ -155,7 +155,7 @@ static int get_integer(struct parse_ctx *ctx, const char *key, const json_t *val
 		       long long min, long long max, long long *out)
 {
 	char d[80];
-	long long v;
+	long long v = 0;
 
 	if (!json_is_integer(value))
 		return fail(ctx, SECTION ".%s: expected an integer, got %s; write a whole number without quotes",
@@ -202,7 +202,7 @@ static int parse_lci_end(struct parse_ctx *ctx, const char *key, json_t *value)
 
 static int parse_stats_port(struct parse_ctx *ctx, const char *key, json_t *value)
 {
-	long long v;
+	long long v = 0;
 
 	if (get_integer(ctx, key, value, 0, 65535, &v) < 0)
 		return -1;
@@ -310,7 +310,7 @@ static int parse_stats_bind(struct parse_ctx *ctx, const char *key, json_t *valu
 
 static int parse_call_timeout_ms(struct parse_ctx *ctx, const char *key, json_t *value)
 {
-	long long v;
+	long long v = 0;
 
 	if (get_integer(ctx, key, value, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, &v) < 0)
 		return -1;
@@ -320,7 +320,7 @@ static int parse_call_timeout_ms(struct parse_ctx *ctx, const char *key, json_t 
 
 static int parse_clear_timeout_ms(struct parse_ctx *ctx, const char *key, json_t *value)
 {
-	long long v;
+	long long v = 0;
 
 	if (get_integer(ctx, key, value, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, &v) < 0)
 		return -1;
@@ -335,7 +335,7 @@ static int parse_pcap_path(struct parse_ctx *ctx, const char *key, json_t *value
 
 static int parse_pcap_max_bytes(struct parse_ctx *ctx, const char *key, json_t *value)
 {
-	long long v;
+	long long v = 0;
 
 	if (get_integer(ctx, key, value, PCAP_MIN_BYTES, PCAP_MAX_BYTES, &v) < 0)
 		return -1;
