@@ -1,0 +1,36 @@
+/* pcap.h - capture every frame x25lo reads from or writes into a TUN, for Wireshark/tshark. */
+#ifndef X25LO_PCAP_H
+#define X25LO_PCAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pcap_writer;
+struct tun;
+
+/*
+ * Open (truncate) path for a pcapng capture. Each TUN becomes one pcapng interface named
+ * after it; frames use link type LINUX_LAPD (177), which Wireshark dissects down to X.25
+ * (SAPI 16), with the direction in both the Linux header and the packet flags.
+ * max_bytes caps the file: when the next record would pass it, path is renamed to
+ * <path>.1 (replacing the older one) and a new file starts, so at most about
+ * 2 * max_bytes is ever on disk. 0 = no cap. Returns NULL and fills err on failure.
+ */
+struct pcap_writer *pcap_open(const char *path, size_t max_bytes, char *err, size_t errlen);
+
+/*
+ * Record one frame: pseudo-header byte + X.25 packet (what follows the 4-byte tun_pi).
+ * to_kernel: x25lo wrote it into the TUN (false: x25lo read it from the kernel).
+ * Buffered; a write error is logged once and stops the capture, never the relay.
+ */
+void pcap_record(struct pcap_writer *w, const struct tun *tun, bool to_kernel, const uint8_t *frame, size_t len);
+
+/* Push buffered records to the file (records are also flushed at least once a second while traffic flows). */
+void pcap_flush(struct pcap_writer *w);
+void pcap_close(struct pcap_writer *w);
+
+/* Frames and bytes recorded since pcap_open (for the stats). */
+uint64_t pcap_frames_recorded(const struct pcap_writer *w);
+
+#endif
