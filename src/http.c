@@ -252,8 +252,7 @@ struct stats_server *stats_server_start(struct relay *relay, const char *bind_ad
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)STATS_CONNECTION_TIMEOUT_S,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)STATS_CONNECTION_MEMORY,
 				  MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)STATS_LISTEN_BACKLOG,
-				  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
-				  MHD_OPTION_END);
+				  MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s, MHD_OPTION_END);
 	if (!s->mhd) {
 		snprintf(err, errlen, "cannot start the stats server on %s%s%s:%d: %s; pick a free port with stats-port "
 			 "or -stats-port, or set it to 0 to run without stats",

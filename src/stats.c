@@ -676,17 +676,20 @@ char *stats_render_sessions(const struct relay *relay)
 
 /* ---- SIGUSR1 dump ---- */
 
-/* One log line "title: KEY=n KEY=n"; keys from name() or "0x%02x" (upper-case hex digits when upper). */
+/*
+ * One log line "title: KEY=n KEY=n" for the non-zero values; keys from name() (entries
+ * without a name are left out) or "0x%02x" (upper-case hex digits when upper).
+ */
 static void dump_nonzero_map(const char *title, const uint64_t *values, unsigned count, const char *(*name)(unsigned),
 			     bool upper)
 {
 	struct text t = {0};
 
 	for (unsigned k = 0; k < count; k++) {
-		if (!values[k])
+		if (!values[k] || (name && !name(k)))
 			continue;
 		text_puts(&t, " ");
-		if (name && name(k))
+		if (name)
 			text_puts(&t, name(k));
 		else
 			text_printf(&t, upper ? "0x%02X" : "0x%02x", k);
