@@ -96,7 +96,8 @@ static void put_option(uint8_t *buf, size_t *off, uint16_t code, const void *val
 {
 	put_u16(buf + *off, code);
 	put_u16(buf + *off + 2, (uint16_t)len);
-	memcpy(buf + *off + 4, val, len);
+	if (len)
+		memcpy(buf + *off + 4, val, len);
 	memset(buf + *off + 4 + len, 0, pad4(len) - len);
 	*off += 4 + pad4(len);
 }
