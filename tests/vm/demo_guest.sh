@@ -22,7 +22,7 @@ step "receiver: $RECEIVER"
 stress_start_receiver
 cat "$RECEIVER_OUT"
 
-step "sender: $SENDER $* --leak-check --strict"
+step "sender: $SENDER${*:+ $*} --leak-check --strict"
 sender_out=$STRESS_TMP/demo_sender.out
 # shellcheck disable=SC2086 # SENDER is a word list on purpose
 $SENDER "$@" --leak-check --strict --json "$STRESS_TMP/demo_sender.json" >"$sender_out" 2>"$STRESS_TMP/demo_sender.err"
