@@ -35,9 +35,10 @@ static int take_over_signals(void)
 
 int main(int argc, char **argv)
 {
-	struct stress_options opts;
-	struct stress_run run;
-	struct stress_report report = { .opts = &opts };
+	/* static: the receiver's detached echo threads may still count while the process exits */
+	static struct stress_options opts;
+	static struct stress_run run;
+	static struct stress_report report = { .opts = &opts };
 	struct timespec started, ended;
 	int signo = 0, rc;
 
