@@ -45,7 +45,8 @@ static const struct option_doc option_docs[] = {
 	  "packet size to request, 16..4096, rounded down to a power of two (default 512)" },
 	{ OPT_CONNECT_TIMEOUT, "connect-timeout", required_argument, "MS",
 	  "give up a call not connected within MS milliseconds and count it under Connect "
-	  "Timeouts (-C MS is the same; default: wait as long as the kernel does, T21 = 200 s)" },
+	  "Timeouts, as later goxot versions' -C (default: wait as long as the kernel does, "
+	  "T21 = 200 s)" },
 	{ OPT_MESSAGES, "messages", required_argument, "N",
 	  "send and verify N messages per call instead of 1" },
 	{ OPT_LATENCY, "latency", no_argument, NULL,
