@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pcap.h"
 #include "relay.h"
 
 /* The SIGUSR1 dump lists at most this many calls, so a full table cannot flood the log. */
@@ -755,5 +756,10 @@ void stats_log_dump(const struct relay *relay)
 	}
 	if (total > listed)
 		log_msg("Stats dump: %u more calls not listed", total - listed);
+	/* The dump is also the moment to make the capture readable up to now. */
+	if (relay->pcap) {
+		pcap_flush(relay->pcap);
+		log_msg("Stats dump: packet capture holds %" PRIu64 " frames (flushed)", pcap_frames_recorded(relay->pcap));
+	}
 	log_msg("Stats dump: end (%u calls)", total);
 }

@@ -36,7 +36,7 @@ char *stats_render_metrics(const struct relay *relay);
 char *stats_render_sessions_limited(const struct relay *relay, size_t limit, size_t *total);
 char *stats_render_sessions(const struct relay *relay);
 
-/* SIGUSR1: one-shot dump of live calls and counters to the log (log_msg lines). */
+/* SIGUSR1: one-shot dump of live calls and counters to the log (log_msg lines); flushes the capture. */
 void stats_log_dump(const struct relay *relay);
 
 /* Names used by every renderer ("down", "starting", "ready"; "setup", "connected", ...). */
