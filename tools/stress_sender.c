@@ -216,8 +216,13 @@ static bool make_call(struct sender *s)
 
 	call.sock = socket(AF_X25, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (call.sock < 0) {
+		static atomic_bool hinted;
+		error = errno;
 		stress_count(&c->socket_errors);
 		perror("socket");
+		if (error == EAFNOSUPPORT && !atomic_exchange(&hinted, true))
+			fprintf(stderr, "x25stress: this kernel has no AF_X25: load the x25 module "
+					"(modprobe x25), or run inside the X.25 VM (vm/x25lo-vm)\n");
 		back_off(run, STRESS_SOCKET_RETRY_MS);
 		return true;
 	}
