@@ -196,6 +196,41 @@ static bool exchange_message(struct sender *s, const struct call *call)
 	return true;
 }
 
+/*
+ * Socket, options and bind to the calling address, as goxot does them. Returns -1 after
+ * counting the failure and waiting (goxot: 1 s after socket(), the backoff after bind()).
+ */
+static int open_call_socket(struct sender *s, struct call *call)
+{
+	struct stress_run *run = s->run;
+	struct stress_counters *c = &run->counters;
+	struct sockaddr_x25 local = { .sx25_family = AF_X25 };
+
+	call->sock = socket(AF_X25, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (call->sock < 0) {
+		static atomic_bool hinted;
+		int error = errno;
+
+		stress_count(&c->socket_errors);
+		perror("socket");
+		if (error == EAFNOSUPPORT && !atomic_exchange(&hinted, true))
+			fprintf(stderr, "x25stress: this kernel has no AF_X25: load the x25 module "
+					"(modprobe x25), or run inside the X.25 VM (vm/x25lo-vm)\n");
+		back_off(run, STRESS_SOCKET_RETRY_MS);
+		return -1;
+	}
+	stress_socket_options(run, call->sock, STRESS_SENDER_RCVTIMEO_S);
+	strcpy(local.sx25_addr.x25_addr, call->calling);
+	if (bind(call->sock, (struct sockaddr *)&local, sizeof(local)) < 0) {
+		stress_count(&c->bind_errors);
+		perror("bind");
+		close(call->sock);
+		back_off(run, run->opts->backoff_ms);
+		return -1;
+	}
+	return 0;
+}
+
 /* One pass of goxot's loop. Returns false when the thread should end. */
 static bool make_call(struct sender *s)
 {
@@ -214,29 +249,8 @@ static bool make_call(struct sender *s)
 	uint64_t seq = atomic_fetch_add(&run->calling_seq, 1);
 	stress_calling_address(call.calling, run->calling_base, run->start_hour, run->start_minute, seq);
 
-	call.sock = socket(AF_X25, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (call.sock < 0) {
-		static atomic_bool hinted;
-		error = errno;
-		stress_count(&c->socket_errors);
-		perror("socket");
-		if (error == EAFNOSUPPORT && !atomic_exchange(&hinted, true))
-			fprintf(stderr, "x25stress: this kernel has no AF_X25: load the x25 module "
-					"(modprobe x25), or run inside the X.25 VM (vm/x25lo-vm)\n");
-		back_off(run, STRESS_SOCKET_RETRY_MS);
+	if (open_call_socket(s, &call) < 0)
 		return true;
-	}
-	stress_socket_options(run, call.sock, STRESS_SENDER_RCVTIMEO_S);
-
-	struct sockaddr_x25 local = { .sx25_family = AF_X25 };
-	strcpy(local.sx25_addr.x25_addr, call.calling);
-	if (bind(call.sock, (struct sockaddr *)&local, sizeof(local)) < 0) {
-		stress_count(&c->bind_errors);
-		perror("bind");
-		close(call.sock);
-		back_off(run, opts->backoff_ms);
-		return true;
-	}
 	stress_request_facilities(run, call.sock);
 	stress_called_address(call.called, run->called_start, run->called_end, run->called_width,
 			      (uint64_t)(run->called_end - run->called_start) < RAND_MAX
