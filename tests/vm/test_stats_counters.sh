@@ -7,6 +7,8 @@
 #   callee's kernel (tunlb0): CALL_CONN, M x (RR, DATA), CLR_CONF
 # The call leaves the kernel on the called address's TUN (tunlb1, route 127002) and is
 # injected into the calling address's TUN (tunlb0) at the top of its LCI range.
+# Bytes: DATA 3+16, RR 3, the kernel's CALL ACCEPTED 11 (header, address and facility
+# lengths, packet size and window facilities); a leg's first CALL REQUEST is not in its count.
 # x25lo-vm: --timeout 300
 . /x25lo/tests/lib.sh
 . /x25lo/tests/stats_lib.sh
@@ -48,8 +50,8 @@ for part in '{"state": "connected", "age_seconds": ' \
 	'"calling": "127001", "called": "127002"' \
 	'"packet_size_in": 256, "packet_size_out": 256, "window_in": 1, "window_out": 1}' \
 	'"caller": {"tun": "tunlb1", "lci": 1, "state": "open", "packets_in": 6, "bytes_in": 66}' \
-	'"callee": {"tun": "tunlb0", "lci": 4095, "state": "open", "packets_in": 7, "bytes_in": ' \
-	'"caller_to_callee": {"packets": 6, "bytes": 66}, "callee_to_caller": {"packets": 7, "bytes": '; do
+	'"callee": {"tun": "tunlb0", "lci": 4095, "state": "open", "packets_in": 7, "bytes_in": 77}' \
+	'"caller_to_callee": {"packets": 6, "bytes": 66}, "callee_to_caller": {"packets": 7, "bytes": 77}}'; do
 	printf '%s\n' "$SESSIONS" | grep -qF "$part" || fail "/sessions lacks $part"
 done
 fetch_into VARZ /varz
