@@ -63,16 +63,25 @@ static void text_puts(struct text *t, const char *s)
 X25LO_PRINTF(2, 3) static void text_printf(struct text *t, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || !text_reserve(t, (size_t)n))
+	if (!text_reserve(t, 64))
 		return;
+	/* Usually fits in what is left: format once, grow and retry only when it did not. */
+	room = t->cap - t->len;
 	va_start(ap, fmt);
-	vsnprintf(t->p + t->len, (size_t)n + 1, fmt, ap);
+	n = vsnprintf(t->p + t->len, room, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= room) {
+		if (!text_reserve(t, (size_t)n))
+			return;
+		va_start(ap, fmt);
+		vsnprintf(t->p + t->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	t->len += (size_t)n;
 }
 

@@ -421,7 +421,13 @@ static void *http_client(void *arg)
 	free(r);
 
 	r = http_request(t->port, "GET", "/sessions?limit=0");
-	CLIENT_CHECK(r && strstr(r, "\r\n\r\n[\n{\"state\": \"connected\""), "GET /sessions: %s", show(r));
+	CLIENT_CHECK(r && strstr(r, "\r\n\r\n[\n{\"state\": \"connected\"") &&
+			     strcasestr(r, "\r\nX-Sessions-Total: 1\r\n"),
+		     "GET /sessions: %s", show(r));
+	free(r);
+
+	r = http_request(t->port, "GET", "/sessions?limit=many");
+	CLIENT_CHECK(r && strncmp(r, "HTTP/1.1 400 ", 13) == 0, "GET /sessions?limit=many: %s", show(r));
 	free(r);
 
 	r = http_request(t->port, "HEAD", "/varz");
