@@ -1,0 +1,56 @@
+#!/bin/bash
+# Installs the Debian 12 packages x25lo needs to build, test and run its VM
+# test bed, only those that are missing. Safe to run again: when everything is
+# there it changes nothing and needs no network.
+#
+# The kernel packages (linux-headers-<abi>-amd64, linux-source-6.1) are not
+# listed: vm/x25lo-vm prepare installs the ones matching the current kernel ABI.
+set -euo pipefail
+
+# The one list of packages. Keep each group's reason in its comment.
+PACKAGES=(
+	# build: compiler, Meson, and the daemon's libraries (JSON config,
+	# HTTP metrics endpoint, capability dropping) plus cmocka for unit tests
+	gcc meson ninja-build pkg-config libc6-dev
+	libjansson-dev libmicrohttpd-dev libcmocka-dev libcap-ng-dev
+	# VM test bed: qemu, the guest's userland, initramfs packing, kernel
+	# image unpacking (xz/zstd) and the out-of-tree x25.ko build
+	qemu-system-x86 busybox-static cpio kmod xz-utils zstd make bc binutils
+	# tests: packet dissection (tshark), metrics format check (promtool),
+	# helper scripts
+	tshark prometheus python3
+)
+
+if [[ $(id -u) != 0 ]]; then
+	echo "install-deps: must run as root (it installs Debian packages): sudo $0" >&2
+	exit 1
+fi
+if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then
+	echo "install-deps: this needs a Debian system with dpkg and apt (Debian 12)" >&2
+	exit 1
+fi
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)
+	[[ $status == installed ]] || missing+=("$package")
+done
+
+if ((${#missing[@]} == 0)); then
+	echo "install-deps: all ${#PACKAGES[@]} packages are installed"
+	exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+# Nothing may prompt: CI has no stdin (tshark asks whether non-root users may
+# capture; the default "no" is what we want).
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q || {
+	echo "install-deps: apt-get update failed; check the network and /etc/apt/sources.list" >&2
+	exit 1
+}
+apt-get install -y -q --no-install-recommends "${missing[@]}" || {
+	echo "install-deps: apt-get install failed for: ${missing[*]} (see apt's message above)" >&2
+	exit 1
+}
+echo "install-deps: done"
