@@ -302,22 +302,25 @@ static json_t *packets_handled_map(const struct relay_counters *rc)
 	return map;
 }
 
-/* argv of this process, as goxot's (Go runtime) cmdline variable. */
+/* argv of this process, as goxot's (Go runtime) cmdline variable; read once, it never changes. */
 static json_t *cmdline_json(void)
 {
+	static char buf[4096];
+	static ssize_t len = -1;
 	json_t *arr = json_array();
-	char buf[4096];
-	ssize_t n = 0;
-	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
 
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
+	if (len < 0) {
+		int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+
+		len = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : 0;
+		if (fd >= 0)
+			close(fd);
+		if (len < 0)
+			len = 0;
+		buf[len] = '\0';
 	}
-	for (ssize_t off = 0; n > 0 && off < n; off += (ssize_t)strlen(buf + off) + 1) {
-		buf[n] = '\0';
+	for (ssize_t off = 0; off < len; off += (ssize_t)strlen(buf + off) + 1)
 		json_array_append_new(arr, json_string(buf + off));
-	}
 	return arr;
 }
 
