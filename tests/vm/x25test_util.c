@@ -327,23 +327,26 @@ int x25_set_sndbuf_force(int fd, int bytes)
 /*
  * x25_output() queues every fragment of a record before any is sent, so a record whose
  * fragments need more than SO_SNDBUF makes send() wait forever. The estimate mimics the
- * skb truesize of each fragment (data rounded up to a power of two plus struct sk_buff).
+ * skb truesize of the whole record plus each fragment, all held at the same time.
  */
 bool record_may_block_send(int fd, size_t len)
 {
 	struct x25_facilities fac;
 	int sndbuf = 0;
 	socklen_t optlen = sizeof(sndbuf);
-	size_t packet, fragments, per_fragment = 1, need;
+	size_t packet, fragments, per_fragment = 1, whole = 1, need;
 
 	if (len <= 4096 || ioctl(fd, SIOCX25GFACILITIES, &fac) < 0 ||
 	    getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &optlen) < 0)
 		return false;
 	packet = fac.pacsize_out ? (size_t)1 << fac.pacsize_out : 128;
 	fragments = (len + packet - 1) / packet;
+	/* kmalloc and the page allocator round up to powers of two; 256 for struct sk_buff. */
 	while (per_fragment < packet + 350)
 		per_fragment <<= 1;
-	need = fragments * (per_fragment + 256) + len + 1024;
+	while (whole < len + 350)
+		whole <<= 1;
+	need = fragments * (per_fragment + 256) + whole + 256;
 	if (need <= (size_t)sndbuf)
 		return false;
 	fail_msg("warning: a %zu-byte record is %zu packets of %zu bytes, about %zu bytes of send "
