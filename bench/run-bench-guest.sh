@@ -9,13 +9,15 @@
 # Environment (defaults in brackets):
 #   BENCH_RELAYS  relays to measure [copyrelay x25lo]; x25lo is skipped if not installed
 #   SHORT_CALLS   calls in the short-call load [3000]
-#   LONG_CALLS    calls in the long-message load [40]
+#   ARTICLE_CALLS calls in the article's stress-test load [2000]
+#   LONG_CALLS    calls in the long-message load [100]
 #   BENCH_REPEAT  runs of each load per relay; the summary shows the best [1]
 set -u
 
 BENCH_RELAYS=${BENCH_RELAYS:-copyrelay x25lo}
 SHORT_CALLS=${SHORT_CALLS:-3000}
-LONG_CALLS=${LONG_CALLS:-40}
+ARTICLE_CALLS=${ARTICLE_CALLS:-2000}
+LONG_CALLS=${LONG_CALLS:-100}
 BENCH_REPEAT=${BENCH_REPEAT:-1}
 WORK=/tmp/bench
 RESULTS=$WORK/results
@@ -132,7 +134,8 @@ bench_relay() {
 	esac
 	echo "# $relay (pid $RELAY_PID) up"
 
-	# (1) The article's load: many short calls, 8 callers, one message of 1..1024 bytes each.
+	# (1) Many short calls (the load vm-findings quotes): 8 callers, one message of 1..1024
+	# bytes each, window 7, packet 128.
 	start_listener -W 7 -P 128
 	n=0
 	while [ "$n" -lt "$BENCH_REPEAT" ]; do
@@ -142,7 +145,18 @@ bench_relay() {
 	done
 	stop_listener
 
-	# (2) Throughput: 4 callers, 50 messages of 1..4096 bytes per call, packet size 2048.
+	# (2) The article's stress test: receiver -W 7 -P 4096, 32 callers asking for -W 7 -P 2048,
+	# one message of up to 8192 bytes per call.
+	start_listener -W 7 -P 4096
+	n=0
+	while [ "$n" -lt "$BENCH_REPEAT" ]; do
+		run_load "$relay" article --calls "$ARTICLE_CALLS" --parallel 32 --sizes 1-8192 -W 7 -P 2048 \
+			--connect-timeout 10000
+		n=$((n + 1))
+	done
+	stop_listener
+
+	# (3) Throughput: 4 callers, 50 messages of 1..4096 bytes per call, packet size 2048.
 	start_listener -W 7 -P 2048
 	n=0
 	while [ "$n" -lt "$BENCH_REPEAT" ]; do
@@ -173,7 +187,7 @@ done
 echo
 echo "== summary (best of $BENCH_REPEAT per relay and load)"
 printf '%-10s %-14s %10s %10s %12s\n' relay load calls/s KB/s us/frame
-for load in short-calls long-messages; do
+for load in short-calls article long-messages; do
 	for relay in $BENCH_RELAYS; do
 		grep "^$relay $load " "$RESULTS" | awk -v r="$relay" -v l="$load" '
 			{ for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }

@@ -4,7 +4,7 @@
 #
 # usage: bench/run-bench.sh [BUILD_DIR] [x25lo-vm run options...]
 #   BUILD_DIR defaults to ./build (must contain x25lo, copyrelay and x25test).
-#   Guest settings pass through the environment: BENCH_RELAYS, SHORT_CALLS, LONG_CALLS,
+#   Guest settings pass through the environment: BENCH_RELAYS, SHORT_CALLS, ARTICLE_CALLS, LONG_CALLS,
 #   BENCH_REPEAT (see run-bench-guest.sh), e.g. BENCH_REPEAT=3 bench/run-bench.sh build --smp 2
 set -eu
 
@@ -22,5 +22,6 @@ done
 
 exec "$repo/vm/x25lo-vm" run --build "$build" --add "$here:/x25lo/bench" --timeout 900 "$@" -- \
 	env BENCH_RELAYS="${BENCH_RELAYS:-copyrelay x25lo}" SHORT_CALLS="${SHORT_CALLS:-3000}" \
-	LONG_CALLS="${LONG_CALLS:-40}" BENCH_REPEAT="${BENCH_REPEAT:-1}" \
+	ARTICLE_CALLS="${ARTICLE_CALLS:-2000}" LONG_CALLS="${LONG_CALLS:-100}" \
+	BENCH_REPEAT="${BENCH_REPEAT:-1}" \
 	sh /x25lo/bench/run-bench-guest.sh

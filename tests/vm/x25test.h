@@ -64,6 +64,7 @@ int x25_set_qbitincl(int fd);
 int x25_set_rcvbuf_force(int fd, int bytes);
 int x25_set_sndbuf_force(int fd, int bytes);
 bool record_may_block_send(int fd, size_t len);
+int clear_reason(int fd, int err);
 void format_address(const struct x25_address *addr, char *out, size_t outlen);
 void hex_string(const unsigned char *data, size_t len, char *out, size_t outlen);
 

@@ -251,18 +251,6 @@ static int wait_readable(int fd, int timeout_ms)
 	}
 }
 
-/* The clear reason: ENOTCONN hides why the neighbour went away; SO_ERROR keeps it. */
-static int clear_reason(int fd, int err)
-{
-	int so_error = 0;
-	socklen_t len = sizeof(so_error);
-
-	if (err == ENOTCONN && getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len) == 0 &&
-	    so_error != 0)
-		return so_error;
-	return err;
-}
-
 /*
  * Sends one record of `len` payload bytes (plus the Q byte with --qbit) and checks that the
  * same record comes back. sendbuf/recvbuf hold X25TEST_MAX_RECORD + 2 bytes.

@@ -206,7 +206,11 @@ static void accept_call(struct listen_state *st)
 	int fd = accept4(st->listen_fd, (struct sockaddr *)&peer, &peer_len, SOCK_CLOEXEC);
 
 	if (fd < 0) {
-		fail_msg("listen: accept: %s", strerror(errno));
+		/* A pending call that was cleared or lost its link before accept() is normal. */
+		if (errno == ECONNABORTED || errno == EINVAL || errno == EINTR)
+			info_msg("listen: accept: %s (call gone before accept)", strerror(errno));
+		else
+			fail_msg("listen: accept: %s", strerror(errno));
 		return;
 	}
 	call = calloc(1, sizeof(*call));
@@ -270,7 +274,7 @@ static void serve_record(struct listen_state *st, struct served_call *call)
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
-		end_call(st, call, errno); /* ENOTCONN after a CLEAR, ENETUNREACH after a link kill */
+		end_call(st, call, clear_reason(call->fd, errno)); /* ENOTCONN after a CLEAR */
 		return;
 	}
 	if (msg.msg_flags & MSG_TRUNC)

@@ -149,7 +149,7 @@ static const struct {
 	{EISCONN, "EISCONN"},           {ENOTCONN, "ENOTCONN"},       {EINVAL, "EINVAL"},
 	{EALREADY, "EALREADY"},         {ECONNRESET, "ECONNRESET"},   {EPIPE, "EPIPE"},
 	{EHOSTUNREACH, "EHOSTUNREACH"}, {EADDRNOTAVAIL, "EADDRNOTAVAIL"}, {EMSGSIZE, "EMSGSIZE"},
-	{EAGAIN, "EAGAIN"},             {EPERM, "EPERM"},
+	{EAGAIN, "EAGAIN"},             {EPERM, "EPERM"},            {ECONNABORTED, "ECONNABORTED"},
 };
 
 int parse_errno_name(const char *opt, const char *text)
@@ -354,6 +354,19 @@ bool record_may_block_send(int fd, size_t len)
 		 "first); use --sndbuf",
 		 len, fragments, packet, need, sndbuf);
 	return true;
+}
+
+/* recv() after a clear says ENOTCONN whatever happened; SO_ERROR keeps the reason
+ * (ENETUNREACH for a link kill, ETIMEDOUT for T23, 0 for an ordinary clear). */
+int clear_reason(int fd, int err)
+{
+	int so_error = 0;
+	socklen_t len = sizeof(so_error);
+
+	if (err == ENOTCONN && getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len) == 0 &&
+	    so_error != 0)
+		return so_error;
+	return err;
 }
 
 void format_address(const struct x25_address *addr, char *out, size_t outlen)
