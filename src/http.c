@@ -47,6 +47,8 @@ struct stats_server {
 
 enum route { ROUTE_NONE, ROUTE_VARZ, ROUTE_METRICS, ROUTE_SESSIONS };
 
+static int request_seen; /* *con_cls marker: headers processed, answer on the next call */
+
 static enum route find_route(const char *url)
 {
 	if (strcmp(url, "/varz") == 0 || strcmp(url, "/debug/vars") == 0)
@@ -136,15 +138,28 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	const char *type = JSON_TYPE;
 	size_t limit, total = SIZE_MAX;
 
-	/* Answer at the first call (headers only): no request here has a body worth reading. */
+	/* Refusals go out at once (the connection is then closed, any body unread). */
 	if (route == ROUTE_NONE)
 		return send_response(conn, MHD_HTTP_NOT_FOUND, "404 page not found\n", false, TEXT_TYPE, SIZE_MAX);
-	if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0)
-		return send_response(conn, MHD_HTTP_OK, NULL, false, NULL, SIZE_MAX);
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0 &&
+	    strcmp(method, MHD_HTTP_METHOD_OPTIONS) != 0)
 		return send_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "405 method not allowed\n", false, TEXT_TYPE,
 				     SIZE_MAX);
+	/*
+	 * Answers queued at the first call (before the request is complete) make libmicrohttpd
+	 * close the connection; waiting for the second call keeps HTTP/1.1 connections alive.
+	 */
+	if (*con_cls == NULL) {
+		*con_cls = &request_seen;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		*upload_data_size = 0; /* a body on GET/OPTIONS: ignored */
+		return MHD_YES;
+	}
 
+	if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0)
+		return send_response(conn, MHD_HTTP_OK, NULL, false, NULL, SIZE_MAX);
 	switch (route) {
 	case ROUTE_VARZ:
 		body = stats_render_varz(s->relay);

@@ -435,6 +435,21 @@ static void *http_client(void *arg)
 		     r);
 	free(r);
 
+	/* Keep-alive: two requests on one connection are both answered; the first keeps it open. */
+	static const char two[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+				  "GET /varz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	r = http_exchange(t->port, two, sizeof(two) - 1);
+	CLIENT_CHECK(r && strstr(r, "\nx25lo_calls_active 1\n") && strstr(r, "\n\"calls_active\": 1,\n"),
+		     "two requests on one connection: %s", show(r));
+	{
+		const char *second = r ? strstr(r + 1, "HTTP/1.1 200 OK\r\n") : NULL;
+		const char *close = r ? strcasestr(r, "Connection: close") : NULL;
+
+		CLIENT_CHECK(second && (!close || close > second), "the first answer closed the connection: %s",
+			     show(r));
+	}
+	free(r);
+
 	/* Garbage is refused (400) or dropped; either way the server keeps serving. */
 	r = http_exchange(t->port, "\x16\x03\x01\xff garbage\r\n\r\n", 15);
 	CLIENT_CHECK(!r || !*r || strncmp(r, "HTTP/1.1 400 ", 13) == 0, "garbage: %s", show(r));
