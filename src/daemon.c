@@ -344,6 +344,23 @@ void daemon_apply_config(struct relay *relay, const struct config *next)
 	relay->config_generation++;
 }
 
+void daemon_log_state(const struct relay *relay)
+{
+	unsigned channels = 0, calls = relay->calls_by_state[CALL_SETUP] + relay->calls_by_state[CALL_CONNECTED] +
+				  relay->calls_by_state[CALL_CLEARING];
+
+	for (unsigned i = 0; i < relay->ntuns; i++)
+		if (relay->tuns[i])
+			channels += relay->tuns[i]->legs_mapped;
+	log_info("x25lo state: calls=%u setup=%u connected=%u clearing=%u channels=%u relayed=%llu "
+		 "lci_reused=%llu call_timeouts=%llu clear_timeouts=%llu unknown_lci=%llu ",
+		 calls, relay->calls_by_state[CALL_SETUP], relay->calls_by_state[CALL_CONNECTED],
+		 relay->calls_by_state[CALL_CLEARING], channels, (unsigned long long)relay->counters.calls_relayed,
+		 (unsigned long long)relay->counters.lci_reused, (unsigned long long)relay->counters.call_timeouts,
+		 (unsigned long long)relay->counters.clear_timeouts,
+		 (unsigned long long)(relay->counters.unknown_lci_cleared + relay->counters.unknown_lci_confirmed));
+}
+
 void daemon_begin_shutdown(struct relay *relay)
 {
 	if (relay->shutting_down)

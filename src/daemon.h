@@ -14,6 +14,9 @@ void daemon_apply_config(struct relay *relay, const struct config *next);
 /* Clear every call on both sides and stop the loop once confirmed (or after a short wait). */
 void daemon_begin_shutdown(struct relay *relay);
 
+/* One log line "x25lo state: calls=N ... channels=M ..." (SIGUSR1, tests rely on it). */
+void daemon_log_state(const struct relay *relay);
+
 /* Remove routes and TUNs, free everything. */
 void daemon_stop(struct relay *relay);
 

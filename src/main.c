@@ -191,7 +191,10 @@ static void signal_readable(void *ctx, uint32_t events)
 	while (read(w->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP: reload(w, "SIGHUP"); break;
-		case SIGUSR1: stats_log_dump(w->relay); break;
+		case SIGUSR1:
+			daemon_log_state(w->relay);
+			stats_log_dump(w->relay);
+			break;
 		case SIGINT:
 		case SIGTERM: daemon_begin_shutdown(w->relay); break;
 		default: break;
