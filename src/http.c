@@ -29,6 +29,8 @@
  * lists at most this many calls, so one request holds the relay for some 16 ms at most.
  */
 #define STATS_SESSIONS_DEFAULT_LIMIT 10000
+#define STATS_TIMER_SLACK_MS 1000
+#define STATS_RUN_ROUNDS 4
 
 #define JSON_TYPE "application/json; charset=utf-8"
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -41,6 +43,7 @@ struct stats_server {
 	struct io_watch mhd_watch;
 	struct io_watch timer_watch;
 	int timer_fd;
+	uint64_t armed_ms; /* monotonic ms the timerfd is due at, 0 = not armed */
 	int port;
 	char last_error[256]; /* last message from libmicrohttpd, for start-up failures */
 };
@@ -183,20 +186,34 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	return send_response(conn, MHD_HTTP_OK, body, true, type, total);
 }
 
-/* Arm the timerfd for libmicrohttpd's next deadline (connection timeouts, pending sends). */
+/*
+ * Arm the timerfd for libmicrohttpd's next deadline (connection timeouts, pending sends).
+ * A timer already due at or a little before that deadline is left alone: firing early only
+ * costs one idle MHD_run, while re-arming after every request costs a system call.
+ */
 static void rearm(struct stats_server *s)
 {
 	struct itimerspec its = {0};
 	int ms = stats_server_timeout_ms(s);
+	uint64_t now, deadline;
 
+	if (ms < 0)
+		return; /* nothing due; an armed timer fires once, harmlessly */
+	now = loop_now_ms();
+	deadline = now + (uint64_t)ms;
+	if (s->armed_ms && s->armed_ms <= deadline && deadline - s->armed_ms < STATS_TIMER_SLACK_MS)
+		return;
 	if (ms == 0)
 		its.it_value.tv_nsec = 1; /* "now": a zero it_value would disarm */
-	else if (ms > 0) {
+	else {
 		its.it_value.tv_sec = ms / 1000;
 		its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
 	}
-	if (timerfd_settime(s->timer_fd, 0, &its, NULL) < 0)
+	if (timerfd_settime(s->timer_fd, 0, &its, NULL) < 0) {
 		log_warn("Stats server: cannot arm its timer: %m; idle connections may be closed late");
+		return;
+	}
+	s->armed_ms = deadline;
 }
 
 int stats_server_timeout_ms(struct stats_server *s)
@@ -212,7 +229,12 @@ void stats_server_tick(struct stats_server *s)
 {
 	if (!s)
 		return;
-	MHD_run(s->mhd);
+	/* Work left right away (a response to send) is done now, a few rounds at most. */
+	for (int round = 0; round < STATS_RUN_ROUNDS; round++) {
+		MHD_run(s->mhd);
+		if (stats_server_timeout_ms(s) != 0)
+			break;
+	}
 	rearm(s);
 }
 
@@ -228,6 +250,7 @@ static void on_timer(void *ctx, uint32_t events)
 
 	if (read(s->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		log_warn("Stats server: reading its timer failed: %m");
+	s->armed_ms = 0;
 	stats_server_tick(s);
 }
 
