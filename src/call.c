@@ -191,6 +191,8 @@ void call_request_received(struct tun *origin, const struct x25_packet *pkt, uin
 	target->calls_in_use++;
 	leg_open(&call->leg[LEG_CALLER], call, origin, pkt->lci, LEG_CALLER);
 	leg_open(&call->leg[LEG_CALLEE], call, target, lci, LEG_CALLEE);
+	call->leg[LEG_CALLER].packets_in = 1;
+	call->leg[LEG_CALLER].bytes_in = pkt->len;
 	memcpy(call->calling, fields.calling, sizeof(call->calling));
 	memcpy(call->called, fields.called, sizeof(call->called));
 	call->facilities_len = (uint8_t)(fields.fac_len < sizeof(call->facilities) ? fields.fac_len

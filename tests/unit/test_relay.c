@@ -1,0 +1,404 @@
+/*
+ * test_relay.c - the relay's call logic on the host: each TUN fd is one end of a
+ * SOCK_SEQPACKET socketpair, the test plays both kernels at the other ends.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "call.h"
+#include "lci.h"
+#include "link.h"
+#include "relay.h"
+
+#define MAX_TEST_TUNS 3
+
+static struct relay relay; /* large: static */
+static int kernel_fd[MAX_TEST_TUNS];
+
+static struct tun *add_tun(unsigned i, const char *address, uint16_t lci_start, uint16_t lci_end, bool extended)
+{
+	struct tun *t = calloc(1, sizeof(*t));
+	int sv[2];
+
+	assert_non_null(t);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
+	t->relay = &relay;
+	t->index = i;
+	snprintf(t->name, sizeof(t->name), "tunlb%u", i);
+	snprintf(t->address, sizeof(t->address), "%s", address);
+	t->fd = sv[0];
+	kernel_fd[i] = sv[1];
+	t->link = LINK_READY;
+	t->admin_up = true;
+	t->extended = extended;
+	t->lci_start = lci_start;
+	t->lci_end = lci_end;
+	t->lci_cursor = lci_end;
+	t->calls = calloc((size_t)(lci_end - lci_start) + 1, sizeof(*t->calls));
+	assert_non_null(t->calls);
+	relay.tuns[i] = t;
+	if (i >= relay.ntuns)
+		relay.ntuns = i + 1;
+	return t;
+}
+
+static int setup_two(void **state)
+{
+	memset(&relay, 0, sizeof(relay));
+	relay.cfg.call_timeout_ms = 30000;
+	relay.cfg.clear_timeout_ms = 10000;
+	add_tun(0, "127001", 3072, 4095, false);
+	add_tun(1, "127002", 3072, 4095, false);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	for (unsigned i = 0; i < relay.ntuns; i++) {
+		if (!relay.tuns[i])
+			continue;
+		close(relay.tuns[i]->fd);
+		close(kernel_fd[i]);
+		free(relay.tuns[i]->calls);
+		free(relay.tuns[i]);
+	}
+	memset(&relay, 0, sizeof(relay));
+	return 0;
+}
+
+/* The kernel behind TUN i writes an X.25 packet; x25lo handles it. */
+static void kernel_sends(unsigned i, const uint8_t *packet, size_t len)
+{
+	uint8_t frame[FRAME_PACKET_OFFSET + 256] = {0, 0, 0x08, 0x05, X25_IFACE_DATA};
+
+	memcpy(frame + FRAME_PACKET_OFFSET, packet, len);
+	assert_int_equal(write(kernel_fd[i], frame, FRAME_PACKET_OFFSET + len), (ssize_t)(FRAME_PACKET_OFFSET + len));
+	relay_tun_readable(relay.tuns[i], 0);
+}
+#define KERNEL_SENDS(i, ...)                                                                       \
+	kernel_sends(i, (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
+
+/* The next packet x25lo wrote into TUN i must be exactly this one. */
+static void kernel_receives(unsigned i, const uint8_t *packet, size_t len)
+{
+	uint8_t frame[FRAME_PACKET_OFFSET + 256];
+	ssize_t n = read(kernel_fd[i], frame, sizeof(frame));
+
+	assert_true(n >= FRAME_PACKET_OFFSET);
+	assert_memory_equal(frame, ((uint8_t[]){0, 0, 0x08, 0x05, X25_IFACE_DATA}), FRAME_PACKET_OFFSET);
+	assert_int_equal((size_t)n - FRAME_PACKET_OFFSET, len);
+	assert_memory_equal(frame + FRAME_PACKET_OFFSET, packet, len);
+}
+#define KERNEL_RECEIVES(i, ...)                                                                    \
+	kernel_receives(i, (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
+
+static void kernel_receives_nothing(unsigned i)
+{
+	uint8_t frame[64];
+
+	assert_int_equal(read(kernel_fd[i], frame, sizeof(frame)), -1);
+	assert_int_equal(errno, EAGAIN);
+}
+
+static unsigned active_calls(void)
+{
+	return relay.calls_by_state[CALL_SETUP] + relay.calls_by_state[CALL_CONNECTED] +
+	       relay.calls_by_state[CALL_CLEARING];
+}
+
+/* 127001 on tunlb1's LCI 1 calls 127002: injected into tunlb0 on 4095, accepted. */
+static void connect_default_call(void)
+{
+	KERNEL_SENDS(1, 0x10, 0x01, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x06, 0x42, 0x07, 0x07, 0x43, 0x02, 0x02);
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x06, 0x42, 0x07, 0x07, 0x43, 0x02, 0x02);
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x0F, 0x00, 0x06, 0x42, 0x07, 0x07, 0x43, 0x02, 0x02);
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x0F, 0x00, 0x06, 0x42, 0x07, 0x07, 0x43, 0x02, 0x02);
+	assert_int_equal(relay.calls_by_state[CALL_CONNECTED], 1);
+}
+
+static void a_call_is_injected_into_the_calling_addresses_tun_on_the_top_lci(void **state)
+{
+	connect_default_call();
+	assert_non_null(relay.tuns[1]->legs[1]);
+	assert_non_null(relay.tuns[0]->legs[4095]);
+	assert_int_equal(relay.tuns[0]->legs_mapped, 1);
+	assert_int_equal(relay.tuns[1]->counters.call_request, 1);
+	assert_int_equal(relay.tuns[0]->counters.call_connected, 1);
+}
+
+static void data_and_flow_control_pass_verbatim_but_for_the_lci(void **state)
+{
+	connect_default_call();
+	/* Q bit, P(R)=3, M=1, P(S)=2 and a payload. */
+	KERNEL_SENDS(1, 0x90, 0x01, 0x74, 'a', 'b');
+	KERNEL_RECEIVES(0, 0x9F, 0xFF, 0x74, 'a', 'b');
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x61);            /* RR P(R)=3 */
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x61);
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x23, 0x55);      /* INTERRUPT */
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x23, 0x55);
+	KERNEL_SENDS(1, 0x10, 0x01, 0x27);            /* INTERRUPT CONFIRMATION */
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x27);
+	KERNEL_SENDS(1, 0x10, 0x01, 0x1B, 0x00, 0x00);/* RESET REQUEST */
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x1B, 0x00, 0x00);
+	assert_int_equal(relay.tuns[0]->calls[4095 - 3072].leg[LEG_CALLER].packets_in, 4);
+}
+
+static void a_clear_is_confirmed_at_once_and_the_peer_lci_held_until_its_confirmation(void **state)
+{
+	connect_default_call();
+	KERNEL_SENDS(1, 0x10, 0x01, 0x13, 0x42, 0x39);
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x17);               /* confirmed to the clearing side */
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x13, 0x42, 0x39);   /* same cause and diagnostic */
+	assert_null(relay.tuns[1]->legs[1]);
+	assert_non_null(relay.tuns[0]->legs[4095]);          /* still clearing */
+	assert_int_equal(relay.calls_by_state[CALL_CLEARING], 1);
+	/* Late data from the callee is not relayed while it clears. */
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x00, 'x');
+	kernel_receives_nothing(1);
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x17);
+	assert_null(relay.tuns[0]->legs[4095]);
+	assert_int_equal(active_calls(), 0);
+	assert_int_equal(relay.tuns[0]->calls_in_use, 0);
+	assert_int_equal(relay.counters.causes_received[0x42], 1);
+}
+
+static void a_clear_collision_frees_both_sides_without_extra_packets(void **state)
+{
+	connect_default_call();
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x13, 0x00, 0x00);
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x17);
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x13, 0x00, 0x00);
+	/* The caller's kernel had sent its own CLEAR at the same time. */
+	KERNEL_SENDS(1, 0x10, 0x01, 0x13, 0x00, 0x00);
+	kernel_receives_nothing(1);
+	assert_int_equal(active_calls(), 0);
+	assert_int_equal(relay.tuns[1]->legs_mapped, 0);
+	/* Its confirmation of our CLEAR then arrives for a free LCI and is ignored. */
+	KERNEL_SENDS(1, 0x10, 0x01, 0x17);
+	kernel_receives_nothing(1);
+	assert_int_equal(relay.counters.unknown_lci_ignored, 1);
+}
+
+static void the_callees_refusal_reaches_the_caller_and_frees_the_lci(void **state)
+{
+	KERNEL_SENDS(1, 0x10, 0x01, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x13, 0x01, 0x00); /* no listener */
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x17);
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x13, 0x01, 0x00);
+	KERNEL_SENDS(1, 0x10, 0x01, 0x17);
+	assert_int_equal(active_calls(), 0);
+	assert_int_equal(relay.tuns[0]->legs_mapped + relay.tuns[1]->legs_mapped, 0);
+}
+
+static void unknown_lcis_get_answers_that_free_the_kernel_socket(void **state)
+{
+	KERNEL_SENDS(1, 0x10, 0x07, 0x13, 0x00, 0x00);
+	KERNEL_RECEIVES(1, 0x10, 0x07, 0x17);
+	KERNEL_SENDS(1, 0x10, 0x07, 0x00, 'x');
+	KERNEL_RECEIVES(1, 0x10, 0x07, 0x13, 0x05, 0x24);
+	KERNEL_SENDS(1, 0x10, 0x07, 0x17);
+	kernel_receives_nothing(1);
+	kernel_receives_nothing(0);
+	assert_int_equal(relay.counters.unknown_lci_confirmed, 1);
+	assert_int_equal(relay.counters.unknown_lci_cleared, 1);
+	assert_int_equal(relay.counters.causes_generated[0x05], 1);
+}
+
+static void lcis_go_round_robin_from_the_top_and_skip_busy_ones(void **state)
+{
+	struct tun *t = relay.tuns[0];
+	struct leg fake = {0};
+
+	assert_int_equal(lci_alloc(t), 4095);
+	/* Mapped in the other direction (a kernel-chosen LCI in our range): skipped. */
+	lci_map(t, 4094, &fake);
+	assert_int_equal(lci_alloc(t), 4093);
+	lci_unmap(t, 4094);
+	assert_int_equal(lci_alloc(t), 4092);
+}
+
+static void the_lci_freed_last_is_taken_only_when_nothing_else_is_free(void **state)
+{
+	struct tun *t = relay.tuns[0];
+
+	t->lci_start = 4094;
+	t->lci_end = 4095;
+	t->lci_cursor = 4095;
+	connect_default_call();                             /* 4095 */
+	KERNEL_SENDS(1, 0x10, 0x01, 0x13, 0x00, 0x00);
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x17);
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x13, 0x00, 0x00);
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x17);
+	assert_int_equal(t->lci_last_freed, 4095);
+	assert_int_equal(lci_alloc(t), 4094);              /* the cursor moved on anyway */
+	t->lci_cursor = 4095;
+	assert_int_equal(lci_alloc(t), 4094);              /* 4095 was freed last: avoided */
+	t->lci_start = t->lci_end = 4095;
+	t->lci_cursor = 4095;
+	assert_int_equal(lci_alloc(t), 4095);              /* a range of one reuses it */
+}
+
+static void the_third_call_on_a_two_lci_range_is_cleared_with_no_channel_available(void **state)
+{
+	struct tun *t = relay.tuns[0];
+
+	t->lci_start = 4094;
+	t->lci_end = 4095;
+	t->lci_cursor = 4095;
+	for (uint8_t lci = 1; lci <= 3; lci++)
+		kernel_sends(1, (const uint8_t[]){0x10, lci, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00}, 11);
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_RECEIVES(0, 0x1F, 0xFE, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_RECEIVES(1, 0x10, 0x03, 0x13, 0x05, 0x47);
+	kernel_receives_nothing(0);
+	assert_int_equal(relay.counters.calls_refused_no_lci, 1);
+	assert_int_equal(relay.calls_by_state[CALL_SETUP], 2);
+}
+
+static void a_kernel_call_on_a_busy_lci_clears_the_old_call_and_both_sockets(void **state)
+{
+	connect_default_call();
+	KERNEL_SENDS(1, 0x10, 0x01, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x13, 0x05, 0x48);   /* the old call's peer */
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x13, 0x05, 0x48);   /* one clear per socket that may hold LCI 1 */
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x13, 0x05, 0x48);
+	assert_int_equal(relay.counters.lci_reused, 1);
+	assert_null(relay.tuns[1]->legs[1]);
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x17);
+	assert_int_equal(active_calls(), 0);
+}
+
+static void a_restart_while_ready_is_confirmed_once_and_clears_the_peers(void **state)
+{
+	connect_default_call();
+	KERNEL_SENDS(0, 0x10, 0x00, 0xFB, 0x00, 0x00);
+	KERNEL_RECEIVES(0, 0x10, 0x00, 0xFF);
+	kernel_receives_nothing(0);
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x13, 0x09, 0x00);
+	assert_int_equal(relay.tuns[0]->legs_mapped, 0);
+	assert_int_equal(relay.tuns[0]->link, LINK_READY);
+	KERNEL_SENDS(1, 0x10, 0x01, 0x17);
+	assert_int_equal(active_calls(), 0);
+	assert_int_equal(relay.tuns[0]->calls_in_use, 0);
+}
+
+static void a_connect_request_is_echoed_and_marks_the_link_starting(void **state)
+{
+	uint8_t connect_frame[FRAME_PACKET_OFFSET] = {0, 0, 0x08, 0x05, X25_IFACE_CONNECT}, got[16];
+
+	assert_int_equal(write(kernel_fd[0], connect_frame, sizeof(connect_frame)), (ssize_t)sizeof(connect_frame));
+	relay_tun_readable(relay.tuns[0], 0);
+	assert_int_equal(read(kernel_fd[0], got, sizeof(got)), FRAME_PACKET_OFFSET);
+	assert_memory_equal(got, connect_frame, FRAME_PACKET_OFFSET);
+	assert_int_equal(relay.tuns[0]->link, LINK_STARTING);
+	/* No call is injected into a TUN that is not ready: the caller is cleared. */
+	KERNEL_SENDS(1, 0x10, 0x01, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_RECEIVES(1, 0x1F, 0xFF, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00); /* back into tunlb1 */
+}
+
+static void malformed_frames_are_counted_and_lose_nothing(void **state)
+{
+	uint8_t only_pi[4] = {0, 0, 0x08, 0x05};
+	uint8_t ipv4[FRAME_PACKET_OFFSET + 3] = {0, 0, 0x08, 0x00, 0, 0x10, 0x01, 0x0B};
+	uint8_t short_packet[FRAME_PACKET_OFFSET + 2] = {0, 0, 0x08, 0x05, 0, 0x10, 0x01};
+	uint8_t params[FRAME_PACKET_OFFSET] = {0, 0, 0x08, 0x05, 0x03};
+
+	write(kernel_fd[1], only_pi, sizeof(only_pi));
+	write(kernel_fd[1], ipv4, sizeof(ipv4));
+	write(kernel_fd[1], short_packet, sizeof(short_packet));
+	write(kernel_fd[1], params, sizeof(params));
+	relay_tun_readable(relay.tuns[1], 0);
+	kernel_receives_nothing(0);
+	kernel_receives_nothing(1);
+	assert_int_equal(relay.counters.frames_dropped_short, 2);
+	assert_int_equal(relay.counters.frames_dropped_proto, 2);
+	/* A CALL REQUEST with a truncated address block is cleared, not relayed. */
+	KERNEL_SENDS(1, 0x10, 0x02, 0x0B, 0x66, 0x12, 0x70);
+	KERNEL_RECEIVES(1, 0x10, 0x02, 0x13, 0x05, 0x21);
+	kernel_receives_nothing(0);
+	assert_int_equal(relay.counters.calls_malformed, 1);
+	/* The relay still works. */
+	connect_default_call();
+}
+
+static void a_modulo_mismatch_is_cleared_not_translated(void **state)
+{
+	relay.tuns[0]->extended = true;
+	KERNEL_SENDS(1, 0x10, 0x01, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x13, 0x21, 0x00);
+	kernel_receives_nothing(0);
+	assert_int_equal(relay.counters.calls_refused_modulo, 1);
+}
+
+static void an_unanswered_call_is_cleared_on_both_sides_when_its_timer_expires(void **state)
+{
+	KERNEL_SENDS(1, 0x10, 0x01, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
+	assert_int_not_equal(call_next_deadline(&relay), 0);
+	call_expire(&relay, call_next_deadline(&relay));
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x13, 0x05, 0x31);
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x13, 0x05, 0x31);
+	assert_int_equal(relay.counters.call_timeouts, 1);
+	/* Nobody confirms: the clear timer frees both LCIs anyway. */
+	call_expire(&relay, call_next_deadline(&relay));
+	assert_int_equal(relay.counters.clear_timeouts, 2);
+	assert_int_equal(active_calls(), 0);
+	assert_int_equal(call_next_deadline(&relay), 0);
+}
+
+static void a_single_route_injects_back_into_the_same_tun_on_a_relay_lci(void **state)
+{
+	close(relay.tuns[1]->fd);
+	close(kernel_fd[1]);
+	free(relay.tuns[1]->calls);
+	free(relay.tuns[1]);
+	relay.tuns[1] = NULL;
+	relay.ntuns = 1;
+	KERNEL_SENDS(0, 0x10, 0x01, 0x0B, 0x66, 0x12, 0x70, 0x01, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x0B, 0x66, 0x12, 0x70, 0x01, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x0F);
+	KERNEL_RECEIVES(0, 0x10, 0x01, 0x0F);
+	KERNEL_SENDS(0, 0x10, 0x01, 0x00, 'z');
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x00, 'z');
+	assert_int_equal(relay.tuns[0]->legs_mapped, 2);
+	/* Link loss on the only TUN forgets both legs, sending nothing. */
+	link_lost(relay.tuns[0], "test");
+	kernel_receives_nothing(0);
+	assert_int_equal(active_calls(), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup_two, teardown)
+		T(a_call_is_injected_into_the_calling_addresses_tun_on_the_top_lci),
+		T(data_and_flow_control_pass_verbatim_but_for_the_lci),
+		T(a_clear_is_confirmed_at_once_and_the_peer_lci_held_until_its_confirmation),
+		T(a_clear_collision_frees_both_sides_without_extra_packets),
+		T(the_callees_refusal_reaches_the_caller_and_frees_the_lci),
+		T(unknown_lcis_get_answers_that_free_the_kernel_socket),
+		T(lcis_go_round_robin_from_the_top_and_skip_busy_ones),
+		T(the_lci_freed_last_is_taken_only_when_nothing_else_is_free),
+		T(the_third_call_on_a_two_lci_range_is_cleared_with_no_channel_available),
+		T(a_kernel_call_on_a_busy_lci_clears_the_old_call_and_both_sockets),
+		T(a_restart_while_ready_is_confirmed_once_and_clears_the_peers),
+		T(a_connect_request_is_echoed_and_marks_the_link_starting),
+		T(malformed_frames_are_counted_and_lose_nothing),
+		T(a_modulo_mismatch_is_cleared_not_translated),
+		T(an_unanswered_call_is_cleared_on_both_sides_when_its_timer_expires),
+		T(a_single_route_injects_back_into_the_same_tun_on_a_relay_lci),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
