@@ -156,7 +156,8 @@ static void write_link_control(struct tun_link *to, unsigned char ph, const unsi
 {
 	unsigned char out[PI_LEN + 1 + 8] = {0, 0, ETH_P_X25_BE_HI, ETH_P_X25_BE_LO, ph};
 
-	memcpy(out + PI_LEN + 1, pkt, pkt_len);
+	if (pkt_len)
+		memcpy(out + PI_LEN + 1, pkt, pkt_len);
 	write_frame(to, out, PI_LEN + 1 + pkt_len);
 }
 

@@ -30,6 +30,7 @@ extern bool x25test_verbose;
 void die_usage(const char *fmt, ...) X25TEST_PRINTF(1, 2) __attribute__((noreturn));
 void die_setup(const char *fmt, ...) X25TEST_PRINTF(1, 2) __attribute__((noreturn));
 void fail_msg(const char *fmt, ...) X25TEST_PRINTF(1, 2);
+void warn_msg(const char *fmt, ...) X25TEST_PRINTF(1, 2);
 void info_msg(const char *fmt, ...) X25TEST_PRINTF(1, 2);
 
 /* Command-line value parsers; each exits with EXIT_USAGE naming the option and the valid form. */

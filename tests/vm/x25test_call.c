@@ -1,18 +1,16 @@
 /* x25test_call.c - `x25test call`: place AF_X25 calls and check the echo, one call or a load.
  *
  * A single call checks everything a test may ask for (errno of a failed connect, facilities,
- * Q bit, interrupts, cause/diag of the peer's clear). The load mode runs N short calls with
- * P threads and only counts outcomes.
+ * Q bit, interrupts, cause/diag of the peer's clear). The load mode is in x25test_load.c.
  */
 #include "x25test.h"
+#include "x25test_call.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -21,38 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct call_opts {
-	struct x25_address dest;
-	struct x25_address source;
-	unsigned pacsize_log2;
-	int window;
-	int rcvbuf;
-	int sndbuf;
-	unsigned char cud[128];
-	size_t cud_len;
-	bool has_cud;
-	struct size_spec sizes;
-	long messages; /* 0: one message per --sizes entry */
-	bool qbit;
-	unsigned char interrupt[64];
-	size_t interrupt_len;
-	bool has_interrupt;
-	int expect_error;
-	bool has_expect_causediag;
-	struct x25_causediag expect_causediag;
-	bool has_set_causediag;
-	struct x25_causediag set_causediag;
-	bool print_facilities;
-	bool hold;
-	int connect_timeout_ms;
-	int timeout_ms;
-	const char *ready_file;
-	long load_calls; /* 0: single call */
-	long parallel;
-};
 
-/* Outcome of waiting for one echo. */
-enum echo_result { ECHO_OK, ECHO_MISMATCH, ECHO_CLEARED, ECHO_TIMEOUT, ECHO_ERROR };
 
 static void parse_call_opts(int argc, char **argv, struct call_opts *opts)
 {
@@ -150,7 +117,7 @@ static void parse_call_opts(int argc, char **argv, struct call_opts *opts)
 }
 
 /* Socket options that must be set before connect(): Q bit, buffer, facilities, CUD, bind. */
-static int prepare_socket(const struct call_opts *opts)
+int call_prepare_socket(const struct call_opts *opts)
 {
 	int fd = x25_socket_open();
 
@@ -184,7 +151,7 @@ fail:
 
 /* Non-blocking connect bounded by timeout_ms; returns 0 or the errno the call failed with.
  * A blocking connect() interrupted by a signal would leave the peer half-open (§3.1). */
-static int connect_bounded(int fd, const struct x25_address *dest, int timeout_ms)
+int call_connect_bounded(int fd, const struct x25_address *dest, int timeout_ms)
 {
 	struct sockaddr_x25 sx25 = {.sx25_family = AF_X25, .sx25_addr = *dest};
 	int flags = fcntl(fd, F_GETFL);
@@ -223,7 +190,7 @@ connected:
 	return 0;
 }
 
-static struct x25_causediag read_causediag(int fd)
+struct x25_causediag call_read_causediag(int fd)
 {
 	struct x25_causediag cd = {0, 0};
 
@@ -255,7 +222,7 @@ static int wait_readable(int fd, int timeout_ms)
  * Sends one record of `len` payload bytes (plus the Q byte with --qbit) and checks that the
  * same record comes back. sendbuf/recvbuf hold X25TEST_MAX_RECORD + 2 bytes.
  */
-static enum echo_result exchange_record(int fd, const struct call_opts *opts, uint64_t call_id,
+enum echo_result call_exchange_record(int fd, const struct call_opts *opts, uint64_t call_id,
 					uint64_t msg_index, unsigned char *sendbuf,
 					unsigned char *recvbuf, size_t *len_out, int *err_out,
 					char *why, size_t why_len)
@@ -343,7 +310,7 @@ static void print_facilities(int fd)
 
 static bool causediag_matches(int fd, const struct x25_causediag *want)
 {
-	struct x25_causediag got = read_causediag(fd);
+	struct x25_causediag got = call_read_causediag(fd);
 
 	if (got.cause == want->cause && got.diagnostic == want->diagnostic)
 		return true;
@@ -463,7 +430,7 @@ static int hold_or_wait_clear(int fd, const struct call_opts *opts)
 			}
 			if (errno == EAGAIN)
 				continue;
-			cd = read_causediag(fd);
+			cd = call_read_causediag(fd);
 			if (opts->has_expect_causediag) {
 				if (!causediag_matches(fd, &opts->expect_causediag))
 					return EXIT_CHECK_FAILED;
@@ -496,7 +463,7 @@ static int write_ready_file(const char *path)
 
 static int report_connect_failure(int fd, const struct call_opts *opts, int err)
 {
-	struct x25_causediag cd = read_causediag(fd);
+	struct x25_causediag cd = call_read_causediag(fd);
 
 	if (opts->expect_error == 0) {
 		fail_msg("call: connect to %s failed: %s (%s), cause=0x%02x diag=0x%02x",
@@ -533,10 +500,10 @@ static int single_call(const struct call_opts *opts)
 	sigaddset(&urg, SIGURG);
 	sigprocmask(SIG_BLOCK, &urg, NULL);
 
-	fd = prepare_socket(opts);
+	fd = call_prepare_socket(opts);
 	if (fd < 0)
 		return EXIT_SETUP;
-	err = connect_bounded(fd, &opts->dest, opts->connect_timeout_ms);
+	err = call_connect_bounded(fd, &opts->dest, opts->connect_timeout_ms);
 	if (err != 0 || opts->expect_error) {
 		if (err == 0) {
 			fail_msg("call: connect to %s succeeded, expected %s", opts->dest.x25_addr,
@@ -556,7 +523,7 @@ static int single_call(const struct call_opts *opts)
 	for (long i = 0; i < opts->messages; i++) {
 		char why[256];
 		size_t len = 0;
-		enum echo_result res = exchange_record(fd, opts, call_id, (uint64_t)i, sendbuf,
+		enum echo_result res = call_exchange_record(fd, opts, call_id, (uint64_t)i, sendbuf,
 						       recvbuf, &len, &err, why, sizeof(why));
 
 		if (res == ECHO_OK) {
@@ -564,7 +531,7 @@ static int single_call(const struct call_opts *opts)
 			continue;
 		}
 		if (res == ECHO_CLEARED && opts->has_expect_causediag) {
-			struct x25_causediag cd = read_causediag(fd);
+			struct x25_causediag cd = call_read_causediag(fd);
 
 			rc = causediag_matches(fd, &opts->expect_causediag) ? EXIT_OK
 									     : EXIT_CHECK_FAILED;
@@ -573,7 +540,7 @@ static int single_call(const struct call_opts *opts)
 			goto out;
 		}
 		if (res == ECHO_CLEARED) {
-			struct x25_causediag cd = read_causediag(fd);
+			struct x25_causediag cd = call_read_causediag(fd);
 
 			fail_msg("call: %s; the call was cleared, cause=0x%02x diag=0x%02x", why,
 				 cd.cause, cd.diagnostic);
@@ -610,129 +577,6 @@ out:
 	return rc;
 }
 
-/* Load mode: shared by all worker threads. */
-struct load_state {
-	const struct call_opts *opts;
-	atomic_long next_call;
-	atomic_long ok;
-	atomic_long failed;
-	atomic_long mismatches;
-	atomic_long reported; /* failure messages printed so far (capped) */
-	atomic_ullong bytes;
-};
-
-#define LOAD_MAX_REPORTS 10
-
-static void load_report(struct load_state *st, long call, const char *why)
-{
-	long n = atomic_fetch_add(&st->reported, 1);
-
-	if (n < LOAD_MAX_REPORTS)
-		fail_msg("call: load call %ld: %s", call, why);
-	else if (n == LOAD_MAX_REPORTS)
-		fail_msg("call: further failures are only counted");
-}
-
-static void load_one_call(struct load_state *st, long call, unsigned char *sendbuf,
-			  unsigned char *recvbuf)
-{
-	const struct call_opts *opts = st->opts;
-	int fd = prepare_socket(opts);
-	int err;
-	char why[256];
-
-	if (fd < 0) {
-		atomic_fetch_add(&st->failed, 1);
-		return;
-	}
-	err = connect_bounded(fd, &opts->dest, opts->connect_timeout_ms);
-	if (err != 0) {
-		struct x25_causediag cd = read_causediag(fd);
-
-		snprintf(why, sizeof(why), "connect: %s, cause=0x%02x diag=0x%02x", strerror(err),
-			 cd.cause, cd.diagnostic);
-		load_report(st, call, why);
-		atomic_fetch_add(&st->failed, 1);
-		close(fd);
-		return;
-	}
-	for (long i = 0; i < opts->messages; i++) {
-		size_t len = 0;
-		enum echo_result res = exchange_record(fd, opts, (uint64_t)call, (uint64_t)i, sendbuf,
-						       recvbuf, &len, &err, why, sizeof(why));
-
-		if (res != ECHO_OK) {
-			load_report(st, call, why);
-			atomic_fetch_add(res == ECHO_MISMATCH ? &st->mismatches : &st->failed, 1);
-			close(fd);
-			return;
-		}
-		atomic_fetch_add(&st->bytes, len);
-	}
-	if (opts->has_set_causediag)
-		ioctl(fd, SIOCX25SCAUSEDIAG, &opts->set_causediag);
-	close(fd);
-	atomic_fetch_add(&st->ok, 1);
-}
-
-static void *load_worker(void *arg)
-{
-	struct load_state *st = arg;
-	unsigned char *sendbuf = malloc(X25TEST_MAX_RECORD + 2);
-	unsigned char *recvbuf = malloc(X25TEST_MAX_RECORD + 2);
-
-	if (!sendbuf || !recvbuf)
-		die_setup("call: out of memory");
-	for (;;) {
-		long call = atomic_fetch_add(&st->next_call, 1);
-
-		if (call >= st->opts->load_calls)
-			break;
-		load_one_call(st, call, sendbuf, recvbuf);
-	}
-	free(sendbuf);
-	free(recvbuf);
-	return NULL;
-}
-
-static int load_calls(const struct call_opts *opts)
-{
-	static struct load_state st;
-	long nthreads = opts->parallel < opts->load_calls ? opts->parallel : opts->load_calls;
-	pthread_t *threads = calloc((size_t)nthreads, sizeof(*threads));
-	double start, elapsed;
-	long ok, failed, mismatches;
-	unsigned long long bytes;
-
-	if (!threads)
-		die_setup("call: out of memory");
-	st.opts = opts;
-	start = monotonic_seconds();
-	for (long i = 0; i < nthreads; i++) {
-		int err = pthread_create(&threads[i], NULL, load_worker, &st);
-
-		if (err)
-			die_setup("call: pthread_create: %s", strerror(err));
-	}
-	for (long i = 0; i < nthreads; i++)
-		pthread_join(threads[i], NULL);
-	elapsed = monotonic_seconds() - start;
-	free(threads);
-
-	ok = atomic_load(&st.ok);
-	failed = atomic_load(&st.failed);
-	mismatches = atomic_load(&st.mismatches);
-	bytes = atomic_load(&st.bytes);
-	printf("calls=%ld ok=%ld failed=%ld mismatches=%ld elapsed=%.3f calls_per_s=%.1f "
-	       "bytes=%llu kbytes_per_s=%.1f\n",
-	       opts->load_calls, ok, failed, mismatches, elapsed,
-	       elapsed > 0 ? (double)ok / elapsed : 0.0, bytes,
-	       elapsed > 0 ? (double)bytes / 1024.0 / elapsed : 0.0);
-	fflush(stdout);
-	return (failed == 0 && mismatches == 0 && ok == opts->load_calls) ? EXIT_OK
-									   : EXIT_CHECK_FAILED;
-}
-
 int call_main(int argc, char **argv)
 {
 	struct call_opts opts;
@@ -741,6 +585,6 @@ int call_main(int argc, char **argv)
 	/* AF_X25 send() rejects MSG_NOSIGNAL, so a send after the peer cleared raises SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 	if (opts.load_calls)
-		return load_calls(&opts);
+		return call_load(&opts);
 	return single_call(&opts);
 }

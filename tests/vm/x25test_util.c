@@ -56,6 +56,15 @@ void fail_msg(const char *fmt, ...)
 	va_end(ap);
 }
 
+void warn_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint_prefixed(stderr, "warning: ", fmt, ap);
+	va_end(ap);
+}
+
 void info_msg(const char *fmt, ...)
 {
 	va_list ap;
@@ -349,7 +358,7 @@ bool record_may_block_send(int fd, size_t len)
 	need = fragments * (per_fragment + 256) + whole + 256;
 	if (need <= (size_t)sndbuf)
 		return false;
-	fail_msg("warning: a %zu-byte record is %zu packets of %zu bytes, about %zu bytes of send "
+	warn_msg("a %zu-byte record is %zu packets of %zu bytes, about %zu bytes of send "
 		 "buffer but SO_SNDBUF is %d: send() can block forever (kernel queues all fragments "
 		 "first); use --sndbuf",
 		 len, fragments, packet, need, sndbuf);
