@@ -241,7 +241,12 @@ static void arm_timer(struct relay *relay)
 	}
 	if (relay->shutdown_deadline_ms && (next == 0 || relay->shutdown_deadline_ms < next))
 		next = relay->shutdown_deadline_ms;
-	if (next == relay->timer_armed_ms)
+	/*
+	 * Only ever move the timer earlier: a deadline that moved later (the head call was
+	 * answered) is found when the timer fires, which costs one wake-up instead of a
+	 * timerfd_settime for every call set up and cleared.
+	 */
+	if (next == 0 || (relay->timer_armed_ms != 0 && relay->timer_armed_ms <= next))
 		return;
 	relay->timer_armed_ms = next;
 	if (next) {
