@@ -7,8 +7,9 @@
 #   callee's kernel (tunlb0): CALL_CONN, M x (RR, DATA), CLR_CONF
 # The call leaves the kernel on the called address's TUN (tunlb1, route 127002) and is
 # injected into the calling address's TUN (tunlb0) at the top of its LCI range.
-# Bytes: DATA 3+16, RR 3, the kernel's CALL ACCEPTED 11 (header, address and facility
-# lengths, packet size and window facilities); a leg's first CALL REQUEST is not in its count.
+# Bytes: DATA 3+16, RR 3, the caller's CALL REQUEST 17 (header, address lengths, two
+# 6-digit addresses, facility length, packet size and window), the kernel's CALL ACCEPTED
+# 11 (header, address and facility lengths, the two facilities).
 # x25lo-vm: --timeout 300
 . /x25lo/tests/lib.sh
 . /x25lo/tests/stats_lib.sh
@@ -41,17 +42,22 @@ x25test call 127002 -s 127001 -W 1 -P 256 --sizes 16,16,16 --hold --ready-file /
 HELD_PID=$!
 x25test wait-file /tmp/held.ready --timeout 20 >/dev/null || fail "held call did not connect: $(cat /tmp/held.out)"
 # The caller's last RR answers the last echo; it is already queued when the caller wakes up.
-sessions_settled() { fetch /sessions | grep -qF '"caller_to_callee": {"packets": 6, "bytes": 66}'; }
-wait_for "the held call's last RR in /sessions" 50 sessions_settled
+sessions_settled() { fetch /sessions | grep -qF '"caller_to_callee": {"packets": 7, "bytes": 83}'; }
+i=0
+until sessions_settled; do
+	i=$((i + 1))
+	[ "$i" -lt 50 ] || fail "after 5 s /sessions still shows: $(fetch /sessions)"
+	sleep 0.1
+done
 fetch_into SESSIONS /sessions
 note "/sessions: $SESSIONS"
 expect_eq "/sessions lines (one call)" 3 "$(printf '%s\n' "$SESSIONS" | wc -l)"
 for part in '{"state": "connected", "age_seconds": ' \
 	'"calling": "127001", "called": "127002"' \
 	'"packet_size_in": 256, "packet_size_out": 256, "window_in": 1, "window_out": 1}' \
-	'"caller": {"tun": "tunlb1", "lci": 1, "state": "open", "packets_in": 6, "bytes_in": 66}' \
+	'"caller": {"tun": "tunlb1", "lci": 1, "state": "open", "packets_in": 7, "bytes_in": 83}' \
 	'"callee": {"tun": "tunlb0", "lci": 4095, "state": "open", "packets_in": 7, "bytes_in": 77}' \
-	'"caller_to_callee": {"packets": 6, "bytes": 66}, "callee_to_caller": {"packets": 7, "bytes": 77}}'; do
+	'"caller_to_callee": {"packets": 7, "bytes": 83}, "callee_to_caller": {"packets": 7, "bytes": 77}}'; do
 	printf '%s\n' "$SESSIONS" | grep -qF "$part" || fail "/sessions lacks $part"
 done
 fetch_into VARZ /varz
