@@ -527,6 +527,30 @@ static void http_server_reports_a_busy_port(void **state)
 	loop_free(relay->loop);
 }
 
+static void http_server_listens_on_ipv6(void **state)
+{
+	struct relay *relay = *state;
+	char err[256] = "";
+	struct stats_server *s;
+	int probe = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in6 lo = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+
+	/* Hosts without IPv6 on lo (some containers) cannot run this one. */
+	if (probe < 0 || bind(probe, (struct sockaddr *)&lo, sizeof(lo)) < 0) {
+		if (probe >= 0)
+			close(probe);
+		skip();
+	}
+	close(probe);
+	relay->loop = loop_new();
+	s = stats_server_start(relay, "::1", 0, err, sizeof(err));
+	if (!s)
+		fail_msg("stats_server_start on ::1: %s", err);
+	assert_true(stats_server_port(s) > 0);
+	stats_server_stop(s);
+	loop_free(relay->loop);
+}
+
 /* `test_stats --promtool`: check rendered /metrics with promtool; exit 77 (skip) without it. */
 static int run_promtool(void)
 {
@@ -573,6 +597,7 @@ int main(int argc, char **argv)
 		T(http_server_serves_endpoints_from_the_loop),
 		T(http_server_refuses_a_bad_bind_address),
 		T(http_server_reports_a_busy_port),
+		T(http_server_listens_on_ipv6),
 	};
 
 	if (argc > 1 && strcmp(argv[1], "--promtool") == 0)
