@@ -16,61 +16,24 @@ static void set_state(struct call *call, struct relay *relay, enum call_state st
 		relay->calls_by_state[state]++;
 }
 
-/* Deadlines of one kind all have the same length, so appending keeps each list sorted. */
 static void setup_list_add(struct relay *relay, struct call *call)
 {
-	call->setup_deadline_ms = loop_now_ms() + relay->cfg.call_timeout_ms;
-	call->setup_next = NULL;
-	call->setup_prev = relay->setup_tail;
-	if (relay->setup_tail)
-		relay->setup_tail->setup_next = call;
-	else
-		relay->setup_head = call;
-	relay->setup_tail = call;
+	deadline_add(&relay->setup_timers, &call->setup, loop_now_ms() + relay->cfg.call_timeout_ms);
 }
 
 static void setup_list_del(struct relay *relay, struct call *call)
 {
-	if (call->setup_deadline_ms == 0)
-		return;
-	if (call->setup_prev)
-		call->setup_prev->setup_next = call->setup_next;
-	else
-		relay->setup_head = call->setup_next;
-	if (call->setup_next)
-		call->setup_next->setup_prev = call->setup_prev;
-	else
-		relay->setup_tail = call->setup_prev;
-	call->setup_prev = call->setup_next = NULL;
-	call->setup_deadline_ms = 0;
+	deadline_del(&relay->setup_timers, &call->setup);
 }
 
 static void clearing_list_add(struct relay *relay, struct leg *leg, unsigned timeout_ms)
 {
-	leg->deadline_ms = loop_now_ms() + timeout_ms;
-	leg->clearing_next = NULL;
-	leg->clearing_prev = relay->clearing_tail;
-	if (relay->clearing_tail)
-		relay->clearing_tail->clearing_next = leg;
-	else
-		relay->clearing_head = leg;
-	relay->clearing_tail = leg;
+	deadline_add(&relay->clearing_timers, &leg->clearing, loop_now_ms() + timeout_ms);
 }
 
 static void clearing_list_del(struct relay *relay, struct leg *leg)
 {
-	if (leg->deadline_ms == 0)
-		return;
-	if (leg->clearing_prev)
-		leg->clearing_prev->clearing_next = leg->clearing_next;
-	else
-		relay->clearing_head = leg->clearing_next;
-	if (leg->clearing_next)
-		leg->clearing_next->clearing_prev = leg->clearing_prev;
-	else
-		relay->clearing_tail = leg->clearing_prev;
-	leg->clearing_prev = leg->clearing_next = NULL;
-	leg->deadline_ms = 0;
+	deadline_del(&relay->clearing_timers, &leg->clearing);
 }
 
 static void call_free(struct relay *relay, struct call *call)
@@ -441,8 +404,10 @@ unsigned call_clear_all(struct relay *relay, uint8_t cause, uint8_t diag)
 
 void call_expire(struct relay *relay, uint64_t now)
 {
-	while (relay->setup_head && relay->setup_head->setup_deadline_ms <= now) {
-		struct call *call = relay->setup_head;
+	struct deadline *d;
+
+	while ((d = relay->setup_timers.head) && d->at_ms <= now) {
+		struct call *call = deadline_owner(d, struct call, setup);
 
 		/* Nobody answered the injected call in time: clear both sides. */
 		relay->counters.call_timeouts++;
@@ -453,8 +418,8 @@ void call_expire(struct relay *relay, uint64_t now)
 			  NULL, 0, NULL, relay->cfg.clear_timeout_ms);
 		call_legs_changed(relay, call);
 	}
-	while (relay->clearing_head && relay->clearing_head->deadline_ms <= now) {
-		struct leg *leg = relay->clearing_head;
+	while ((d = relay->clearing_timers.head) && d->at_ms <= now) {
+		struct leg *leg = deadline_owner(d, struct leg, clearing);
 
 		/* The kernel forgot the LCI (linux-x25.md §7 rule 7): free it anyway. */
 		relay->counters.clear_timeouts++;
@@ -465,13 +430,11 @@ void call_expire(struct relay *relay, uint64_t now)
 
 uint64_t call_next_deadline(const struct relay *relay)
 {
-	uint64_t next = 0;
+	const struct deadline *setup = relay->setup_timers.head, *clearing = relay->clearing_timers.head;
 
-	if (relay->setup_head)
-		next = relay->setup_head->setup_deadline_ms;
-	if (relay->clearing_head && (next == 0 || relay->clearing_head->deadline_ms < next))
-		next = relay->clearing_head->deadline_ms;
-	return next;
+	if (setup && (!clearing || setup->at_ms <= clearing->at_ms))
+		return setup->at_ms;
+	return clearing ? clearing->at_ms : 0;
 }
 
 const char *call_state_name(enum call_state state)

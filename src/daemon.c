@@ -16,7 +16,6 @@
 #include "link.h"
 #include "log.h"
 #include "rtnl.h"
-#include "stats.h"
 #include "tun.h"
 
 #define SHUTDOWN_WAIT_MS 1500 /* how long SIGTERM waits for CLEAR CONFIRMATIONs */
@@ -221,8 +220,6 @@ static void timer_fired(void *ctx, uint32_t events)
 		log_warn("reading the timer failed: %s", strerror(errno));
 	relay->timer_armed_ms = 0;
 	call_expire(relay, loop_now_ms());
-	if (relay->stats)
-		stats_server_tick(relay->stats);
 }
 
 static void arm_timer(struct relay *relay)
@@ -230,15 +227,6 @@ static void arm_timer(struct relay *relay)
 	uint64_t next = call_next_deadline(relay);
 	struct itimerspec its = {0};
 
-	if (relay->stats) {
-		int ms = stats_server_timeout_ms(relay->stats);
-
-		if (ms >= 0) {
-			uint64_t at = loop_now_ms() + (uint64_t)ms + 1;
-			if (next == 0 || at < next)
-				next = at;
-		}
-	}
 	if (relay->shutdown_deadline_ms && (next == 0 || relay->shutdown_deadline_ms < next))
 		next = relay->shutdown_deadline_ms;
 	/*

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "deadline.h"
 #include "loop.h"
 #include "packet.h"
 #include "x25.h"
@@ -34,8 +35,7 @@ struct leg {
 	uint8_t state;   /* enum leg_state */
 	uint8_t side;    /* LEG_CALLER or LEG_CALLEE */
 	uint64_t packets_in, bytes_in; /* read from this leg's kernel */
-	uint64_t deadline_ms;          /* while CLEARING */
-	struct leg *clearing_prev, *clearing_next;
+	struct deadline clearing;      /* while CLEARING */
 };
 
 enum { LEG_CALLER = 0, LEG_CALLEE = 1 };
@@ -55,8 +55,7 @@ struct call {
 	uint8_t facilities[32]; /* as in the CALL REQUEST (truncated copy for /sessions) */
 	uint8_t facilities_len;
 	uint64_t started_ms;
-	uint64_t setup_deadline_ms;
-	struct call *setup_prev, *setup_next;
+	struct deadline setup; /* while SETUP */
 };
 
 /* goxot's interface_* maps, per TUN. */
@@ -123,8 +122,8 @@ struct relay {
 	struct tun *tuns[CONFIG_MAX_ROUTES]; /* by index; NULL where a removed route left a gap */
 	struct relay_counters counters;
 	unsigned calls_by_state[CALL_STATE_COUNT]; /* [CALL_FREE] unused */
-	struct call *setup_head, *setup_tail;  /* FIFO = deadline order (one timeout for all) */
-	struct leg *clearing_head, *clearing_tail;
+	struct deadline_list setup_timers;    /* calls waiting for CALL ACCEPTED */
+	struct deadline_list clearing_timers; /* legs waiting for CLEAR CONFIRMATION */
 	int timer_fd;
 	uint64_t timer_armed_ms;
 	struct io_watch timer_watch;
