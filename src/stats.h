@@ -16,6 +16,7 @@ struct stats_server;
  */
 struct stats_server *stats_server_start(struct relay *relay, const char *bind_addr, int port, char *err,
 					size_t errlen);
+/* Frees s: call it outside the loop's dispatch (after loop_run, or from the after-batch hook). */
 void stats_server_stop(struct stats_server *s);
 
 /* The port actually bound (useful with port 0). */
