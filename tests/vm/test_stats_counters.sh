@@ -1,5 +1,6 @@
-# After a known sequence of calls, /varz, /metrics and /sessions show exactly the expected
-# values, SIGUSR1 dumps them, and the capture holds exactly the frames the counters count.
+# After a known sequence of calls (one held call, three short ones, one refused), /varz,
+# /metrics and /sessions show exactly the expected values, SIGUSR1 dumps them, and the
+# capture holds exactly the frames the counters count.
 #
 # Window 1 makes every acknowledgement immediate (each DATA is answered by an RR at once, no
 # T2 hold-back timer), so the packet counts per call are exact:
@@ -85,25 +86,31 @@ wait "$HELD_PID" || fail "the held call failed: $(cat /tmp/held.out)"
 for i in 1 2 3; do
 	out=$(x25test call 127002 -s 127001 -W 1) || fail "short call $i: $out"
 done
+# --- one refused call: nobody listens on 127001, so tunlb1's kernel clears it (0x01) ---
+out=$(x25test call 127001 -s 127002 --expect-error ECONNREFUSED --expect-causediag 0x01:0x00 \
+	--connect-timeout 5000) || fail "refused call: $out"
 all_closed() {
 	fetch_into VARZ /varz
-	[ "$(delta interface_sessions_closed tunlb0)" = 4 ] && [ "$(varz_value calls_active)" = 0 ]
+	[ "$(delta interface_sessions_closed tunlb0)" = 5 ] && [ "$(delta interface_sessions_closed tunlb1)" = 5 ] &&
+		[ "$(varz_value calls_active)" = 0 ]
 }
-wait_for "four calls to be closed" 100 all_closed
+wait_for "five calls to be closed" 100 all_closed
 fetch_into VARZ /varz
-note "/varz after 4 calls: $VARZ"
+note "/varz after 5 calls: $VARZ"
 
-# Per call: read from tunlb1 CALL_REQ, DATA/RR per message, CLR_REQ; from tunlb0 the answers.
-for check in "packets_handled CALL_REQ 4" "packets_handled CALL_CONN 4" "packets_handled DATA 12" \
-	"packets_handled RR 12" "packets_handled CLR_REQ 4" "packets_handled CLR_CONF 4" \
-	"causes_received 0x00 4" "calls_relayed - 4" "calls_connected - 4" \
-	"interface_call_request tunlb1 4" "interface_call_request tunlb0 0" \
+# Per connected call: read from tunlb1 CALL_REQ, DATA/RR per message, CLR_REQ; from tunlb0
+# the answers. The refused call: CALL_REQ read from tunlb0, INCOMING CALL into tunlb1, CLR_REQ
+# (0x01) read from tunlb1 and confirmed by x25lo, CLEAR INDICATION into tunlb0, CLR_CONF read.
+for check in "packets_handled CALL_REQ 5" "packets_handled CALL_CONN 4" "packets_handled DATA 12" \
+	"packets_handled RR 12" "packets_handled CLR_REQ 5" "packets_handled CLR_CONF 5" \
+	"causes_received 0x00 4" "causes_received 0x01 1" "calls_relayed - 5" "calls_connected - 4" \
+	"interface_call_request tunlb1 4" "interface_call_request tunlb0 1" \
 	"interface_call_connected tunlb0 4" "interface_call_connected tunlb1 0" \
-	"interface_clear_request tunlb1 4" "interface_clear_confirm tunlb0 4" \
-	"interface_sessions_opened tunlb0 4" "interface_sessions_opened tunlb1 4" \
-	"interface_sessions_closed tunlb1 4" \
-	"interface_packets_received tunlb1 20" "interface_packets_received tunlb0 20" \
-	"interface_packets_sent tunlb0 20" "interface_packets_sent tunlb1 20"; do
+	"interface_clear_request tunlb1 5" "interface_clear_request tunlb0 0" \
+	"interface_clear_confirm tunlb0 5" "interface_clear_confirm tunlb1 0" \
+	"interface_sessions_opened tunlb0 5" "interface_sessions_opened tunlb1 5" \
+	"interface_packets_received tunlb1 21" "interface_packets_received tunlb0 22" \
+	"interface_packets_sent tunlb0 21" "interface_packets_sent tunlb1 22"; do
 	set -- $check
 	if [ "$2" = - ]; then
 		expect_eq "change of $1" "$3" "$(delta "$1")"
@@ -125,6 +132,7 @@ fetch_into METRICS /metrics
 for pair in "packets_handled DATA x25lo_packets_handled_total{type=\"DATA\"}" \
 	"packets_handled RR x25lo_packets_handled_total{type=\"RR\"}" \
 	"causes_received 0x00 x25lo_clears_total{direction=\"received\",cause=\"0x00\"}" \
+	"causes_received 0x01 x25lo_clears_total{direction=\"received\",cause=\"0x01\"}" \
 	"calls_relayed - x25lo_calls_relayed_total" \
 	"interface_packets_sent tunlb0 x25lo_tun_packets_total{tun=\"tunlb0\",direction=\"sent\"}" \
 	"interface_bytes_received tunlb1 x25lo_tun_bytes_total{tun=\"tunlb1\",direction=\"received\"}" \
