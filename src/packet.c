@@ -8,6 +8,9 @@
 
 static enum pkt_type classify(uint8_t id, bool extended)
 {
+	/* Data first: it is most of the traffic, and every fixed type code is odd. */
+	if ((id & 0x01) == 0)
+		return PKT_DATA;
 	switch (id) {
 	case X25_CALL_REQUEST: return PKT_CALL_REQUEST;
 	case X25_CALL_ACCEPTED: return PKT_CALL_ACCEPTED;
@@ -24,8 +27,6 @@ static enum pkt_type classify(uint8_t id, bool extended)
 	case X25_REGISTRATION_CONFIRMATION: return PKT_REGISTRATION_CONFIRMATION;
 	default: break;
 	}
-	if ((id & 0x01) == 0)
-		return PKT_DATA;
 	/* Modulo 8 embeds P(R) in the top 3 bits; modulo 128 carries it in byte 3. */
 	switch (extended ? id : (id & 0x1F)) {
 	case X25_RR: return PKT_RR;
