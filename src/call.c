@@ -297,8 +297,7 @@ void call_unknown_lci(struct tun *t, const struct x25_packet *pkt)
 	struct relay *relay = t->relay;
 	uint8_t cause, diag;
 
-	switch (pkt->type) {
-	case PKT_CLEAR_REQUEST:
+	if (pkt->type == PKT_CLEAR_REQUEST) {
 		/* Confirm, so the kernel socket does not linger in state 2 for T23. */
 		t->counters.clear_request++;
 		if (packet_clear_cause(pkt, &cause, &diag) == 0)
@@ -306,29 +305,12 @@ void call_unknown_lci(struct tun *t, const struct x25_packet *pkt)
 		relay->counters.unknown_lci_confirmed++;
 		relay_send_clear_confirmation(t, pkt->lci);
 		return;
-	case PKT_CLEAR_CONFIRMATION:
+	}
+	if (pkt->type == PKT_CLEAR_CONFIRMATION) {
 		/* Late confirmation of a clear x25lo stopped waiting for: never answered. */
 		t->counters.clear_confirm++;
 		relay->counters.unknown_lci_ignored++;
 		return;
-	case PKT_CALL_REQUEST:
-	case PKT_CALL_ACCEPTED:
-	case PKT_DATA:
-	case PKT_RR:
-	case PKT_RNR:
-	case PKT_REJ:
-	case PKT_INTERRUPT:
-	case PKT_INTERRUPT_CONFIRMATION:
-	case PKT_RESET_REQUEST:
-	case PKT_RESET_CONFIRMATION:
-	case PKT_RESTART_REQUEST:
-	case PKT_RESTART_CONFIRMATION:
-	case PKT_DIAGNOSTIC:
-	case PKT_REGISTRATION_REQUEST:
-	case PKT_REGISTRATION_CONFIRMATION:
-	case PKT_UNKNOWN:
-	case PKT_TYPE_COUNT:
-		break;
 	}
 	if (pkt->type == PKT_CALL_ACCEPTED)
 		t->counters.call_connected++;

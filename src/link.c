@@ -42,42 +42,22 @@ void link_disconnect_received(struct tun *t)
 
 void link_control_received(struct tun *t, const struct x25_packet *pkt)
 {
-	switch (pkt->type) {
-	case PKT_RESTART_REQUEST:
-		/*
-		 * Confirm every RESTART REQUEST exactly once. One arriving while ready means the
-		 * kernel went through link state 0, so its calls on t are already dead.
-		 */
-		if (t->link == LINK_READY)
-			link_lost(t, "the kernel restarted the link");
-		relay_send_restart_confirmation(t);
-		if (t->link != LINK_READY) {
-			t->link = LINK_READY;
-			t->counters.link_up++;
-			log_info("%s: link operational", t->name);
-		}
-		return;
-	case PKT_RESTART_CONFIRMATION:
-	case PKT_DIAGNOSTIC:
-	case PKT_REGISTRATION_REQUEST:
-	case PKT_REGISTRATION_CONFIRMATION:
-	case PKT_CALL_REQUEST:
-	case PKT_CALL_ACCEPTED:
-	case PKT_CLEAR_REQUEST:
-	case PKT_CLEAR_CONFIRMATION:
-	case PKT_DATA:
-	case PKT_RR:
-	case PKT_RNR:
-	case PKT_REJ:
-	case PKT_INTERRUPT:
-	case PKT_INTERRUPT_CONFIRMATION:
-	case PKT_RESET_REQUEST:
-	case PKT_RESET_CONFIRMATION:
-	case PKT_UNKNOWN:
-	case PKT_TYPE_COUNT:
-		/* x25lo never sends RESTART REQUEST, so a confirmation is stale; the rest has no meaning here. */
+	if (pkt->type != PKT_RESTART_REQUEST) {
+		/* x25lo never sends RESTART REQUEST, so a confirmation is stale; the rest means nothing here. */
 		log_trace("%s: ignored LCI-0 packet type 0x%02X", t->name, pkt->type_id);
 		return;
+	}
+	/*
+	 * Confirm every RESTART REQUEST exactly once. One arriving while ready means the
+	 * kernel went through link state 0, so its calls on t are already dead.
+	 */
+	if (t->link == LINK_READY)
+		link_lost(t, "the kernel restarted the link");
+	relay_send_restart_confirmation(t);
+	if (t->link != LINK_READY) {
+		t->link = LINK_READY;
+		t->counters.link_up++;
+		log_info("%s: link operational", t->name);
 	}
 }
 
