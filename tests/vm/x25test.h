@@ -64,6 +64,9 @@ int x25_apply_facilities(int fd, int window, unsigned pacsize_log2);
 int x25_set_qbitincl(int fd);
 int x25_set_rcvbuf_force(int fd, int bytes);
 int x25_set_sndbuf_force(int fd, int bytes);
+/* Socket with Q bit, forced buffers (0: default) and facilities set; -1 after a message. */
+int x25_socket_open_configured(bool qbit, int rcvbuf, int sndbuf, int window,
+			       unsigned pacsize_log2);
 bool record_may_block_send(int fd, size_t len);
 int clear_reason(int fd, int err);
 void format_address(const struct x25_address *addr, char *out, size_t outlen);

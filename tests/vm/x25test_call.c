@@ -119,18 +119,11 @@ static void parse_call_opts(int argc, char **argv, struct call_opts *opts)
 /* Socket options that must be set before connect(): Q bit, buffer, facilities, CUD, bind. */
 int call_prepare_socket(const struct call_opts *opts)
 {
-	int fd = x25_socket_open();
+	int fd = x25_socket_open_configured(opts->qbit, opts->rcvbuf, opts->sndbuf, opts->window,
+					    opts->pacsize_log2);
 
 	if (fd < 0)
 		return -1;
-	if (opts->qbit && x25_set_qbitincl(fd) < 0)
-		goto fail;
-	if (opts->rcvbuf && x25_set_rcvbuf_force(fd, opts->rcvbuf) < 0)
-		goto fail;
-	if (opts->sndbuf && x25_set_sndbuf_force(fd, opts->sndbuf) < 0)
-		goto fail;
-	if (x25_apply_facilities(fd, opts->window, opts->pacsize_log2) < 0)
-		goto fail;
 	if (opts->has_cud) {
 		struct x25_calluserdata cud = {.cudlength = (unsigned)opts->cud_len};
 

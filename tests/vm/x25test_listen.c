@@ -121,19 +121,12 @@ static void parse_listen_opts(int argc, char **argv, struct listen_opts *opts)
 
 static int open_listener(const struct listen_opts *opts)
 {
-	int fd = x25_socket_open();
+	/* Facilities and CUD matching are inherited by every accepted call (x25_make_new). */
+	int fd = x25_socket_open_configured(opts->qbit, opts->rcvbuf, opts->sndbuf, opts->window,
+					    opts->pacsize_log2);
 
 	if (fd < 0)
 		return -1;
-	if (opts->qbit && x25_set_qbitincl(fd) < 0)
-		goto fail;
-	if (opts->rcvbuf && x25_set_rcvbuf_force(fd, opts->rcvbuf) < 0)
-		goto fail;
-	if (opts->sndbuf && x25_set_sndbuf_force(fd, opts->sndbuf) < 0)
-		goto fail;
-	/* Facilities and CUD matching are inherited by every accepted call (x25_make_new). */
-	if (x25_apply_facilities(fd, opts->window, opts->pacsize_log2) < 0)
-		goto fail;
 	if (opts->match_cud_len) {
 		struct x25_calluserdata cud = {.cudlength = (unsigned)opts->match_cud_len};
 		struct x25_subaddr sub = {.cudmatchlength = (unsigned)opts->match_cud_len};

@@ -333,6 +333,24 @@ int x25_set_sndbuf_force(int fd, int bytes)
 	return 0;
 }
 
+/* The settings both call and listen sockets take before bind(): a socket ready for the CUD
+ * and the bind, or -1 (closed) after the failure was printed. */
+int x25_socket_open_configured(bool qbit, int rcvbuf, int sndbuf, int window,
+			       unsigned pacsize_log2)
+{
+	int fd = x25_socket_open();
+
+	if (fd < 0)
+		return -1;
+	if ((qbit && x25_set_qbitincl(fd) < 0) || (rcvbuf && x25_set_rcvbuf_force(fd, rcvbuf) < 0) ||
+	    (sndbuf && x25_set_sndbuf_force(fd, sndbuf) < 0) ||
+	    x25_apply_facilities(fd, window, pacsize_log2) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /*
  * x25_output() queues every fragment of a record before any is sent, so a record whose
  * fragments need more than SO_SNDBUF makes send() wait forever. The estimate mimics the
