@@ -44,6 +44,8 @@
 #define EPB_FLAG_INBOUND 1u
 #define EPB_FLAG_OUTBOUND 2u
 
+#define EPB_HEADER_LEN 28  /* block type, length, interface, timestamp, captured and original length */
+#define EPB_TRAILER_LEN 16 /* epb_flags option, end of options, block length again */
 #define SLL_HEADER_LEN 16
 #define LAPD_HEADER_LEN 3
 #define PCAP_MAX_IFACES 128 /* TUN indexes are below 100 (tunlb0..tunlb99) */
@@ -255,11 +257,11 @@ static const struct pcap_iface *iface_for(struct pcap_writer *w, const struct tu
 
 void pcap_record(struct pcap_writer *w, const struct tun *tun, bool to_kernel, const uint8_t *frame, size_t len)
 {
-	uint8_t head[28 + SLL_HEADER_LEN + LAPD_HEADER_LEN];
-	uint8_t tail[3 + 12 + 4];
+	uint8_t head[EPB_HEADER_LEN + SLL_HEADER_LEN + LAPD_HEADER_LEN];
+	uint8_t tail[3 + EPB_TRAILER_LEN];
 	const struct pcap_iface *iface;
 	struct timespec now;
-	size_t payload_len, captured, tail_len, total;
+	size_t payload_len, captured, pad, tail_len, total;
 	const uint8_t *payload;
 	uint8_t control;
 	uint64_t usec;
@@ -290,8 +292,9 @@ void pcap_record(struct pcap_writer *w, const struct tun *tun, bool to_kernel, c
 		break;
 	}
 	captured = SLL_HEADER_LEN + LAPD_HEADER_LEN + payload_len;
-	tail_len = (pad4(captured) - captured) + 12 + 4; /* padding, epb_flags + end, trailing length */
-	total = 28 + captured + tail_len;
+	pad = pad4(captured) - captured;
+	tail_len = pad + EPB_TRAILER_LEN;
+	total = EPB_HEADER_LEN + captured + tail_len;
 
 	if (w->max_bytes && w->file_bytes + total > w->max_bytes && w->file_bytes > w->header_bytes && !rotate(w))
 		return;
@@ -310,7 +313,7 @@ void pcap_record(struct pcap_writer *w, const struct tun *tun, bool to_kernel, c
 	put_u32(head + 24, (uint32_t)captured);
 
 	/* Linux cooked header (big-endian), as a capture on the TUN would show it. */
-	uint8_t *sll = head + 28;
+	uint8_t *sll = head + EPB_HEADER_LEN;
 	memset(sll, 0, SLL_HEADER_LEN);
 	put_be16(sll, to_kernel ? SLL_HOST : SLL_OUTGOING);
 	put_be16(sll + 2, ARPHRD_X25_TYPE);
@@ -322,7 +325,6 @@ void pcap_record(struct pcap_writer *w, const struct tun *tun, bool to_kernel, c
 	lapd[1] = (uint8_t)(((tun->index & 0x7F) << 1) | 0x01);
 	lapd[2] = control;
 
-	size_t pad = pad4(captured) - captured;
 	memset(tail, 0, pad);
 	put_u16(tail + pad, OPT_EPB_FLAGS);
 	put_u16(tail + pad + 2, 4);

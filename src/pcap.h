@@ -30,7 +30,7 @@ void pcap_record(struct pcap_writer *w, const struct tun *tun, bool to_kernel, c
 void pcap_flush(struct pcap_writer *w);
 void pcap_close(struct pcap_writer *w);
 
-/* Frames and bytes recorded since pcap_open (for the stats). */
+/* Frames recorded since pcap_open, across rotations (for the SIGUSR1 dump). */
 uint64_t pcap_frames_recorded(const struct pcap_writer *w);
 
 #endif
