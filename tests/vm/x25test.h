@@ -72,6 +72,9 @@ int clear_reason(int fd, int err);
 void format_address(const struct x25_address *addr, char *out, size_t outlen);
 void hex_string(const unsigned char *data, size_t len, char *out, size_t outlen);
 
+/* Writes our pid and a newline to path (--ready-file); -1 after a message naming command. */
+int write_ready_file(const char *command, const char *path);
+
 double monotonic_seconds(void);
 
 int listen_main(int argc, char **argv);

@@ -443,17 +443,6 @@ static int hold_or_wait_clear(int fd, const struct call_opts *opts)
 	}
 }
 
-static int write_ready_file(const char *path)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0) {
-		fail_msg("call: cannot write ready file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static int report_connect_failure(int fd, const struct call_opts *opts, int err)
 {
 	struct x25_causediag cd = call_read_causediag(fd);
@@ -545,7 +534,7 @@ static int single_call(const struct call_opts *opts)
 	}
 	if (opts->has_interrupt && (rc = exchange_interrupt(fd, opts)) != EXIT_OK)
 		goto out;
-	if (opts->ready_file && write_ready_file(opts->ready_file) < 0) {
+	if (opts->ready_file && write_ready_file("call", opts->ready_file) < 0) {
 		rc = EXIT_SETUP;
 		goto out;
 	}

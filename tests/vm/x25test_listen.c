@@ -151,22 +151,6 @@ fail:
 	return -1;
 }
 
-static int write_ready_file(const char *path)
-{
-	char text[32];
-	int len = snprintf(text, sizeof(text), "%d\n", (int)getpid());
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0 || write(fd, text, (size_t)len) != len) {
-		fail_msg("listen: cannot write ready file %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 static void print_call_start(const struct served_call *call)
 {
 	struct x25_facilities fac;
@@ -361,7 +345,7 @@ int listen_main(int argc, char **argv)
 	if (st.listen_fd < 0)
 		return EXIT_SETUP;
 	setup_loop(&st);
-	if (opts.ready_file && write_ready_file(opts.ready_file) < 0)
+	if (opts.ready_file && write_ready_file("listen", opts.ready_file) < 0)
 		return EXIT_SETUP;
 	info_msg("listen: listening on \"%s\"", opts.address.x25_addr);
 

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -421,6 +422,23 @@ void hex_string(const unsigned char *data, size_t len, char *out, size_t outlen)
 	for (size_t i = 0; i < len && pos + 3 <= outlen; i++)
 		pos += (size_t)snprintf(out + pos, outlen - pos, "%02x", data[i]);
 	out[pos] = '\0';
+}
+
+int write_ready_file(const char *command, const char *path)
+{
+	char text[32];
+	int len = snprintf(text, sizeof(text), "%d\n", (int)getpid());
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || write(fd, text, (size_t)len) != len) {
+		fail_msg("%s: cannot write ready file %s: %s (does its directory exist and is it "
+			 "writable?)", command, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
 }
 
 double monotonic_seconds(void)
