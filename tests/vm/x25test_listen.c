@@ -60,12 +60,6 @@ struct listen_state {
 	unsigned char buf[X25TEST_MAX_RECORD + 2]; /* a record plus the Q byte, plus 1 to see excess */
 };
 
-static void listen_usage_error(const char *what) __attribute__((noreturn));
-static void listen_usage_error(const char *what)
-{
-	die_usage("listen: %s", what);
-}
-
 static void parse_listen_opts(int argc, char **argv, struct listen_opts *opts)
 {
 	enum { OPT_RCVBUF = 256, OPT_SNDBUF, OPT_CALLS, OPT_PRINT_CALL, OPT_CLEAR, OPT_READY, OPT_QBIT,
@@ -109,13 +103,13 @@ static void parse_listen_opts(int argc, char **argv, struct listen_opts *opts)
 			opts->match_cud_len = parse_hex("--match-cud", optarg, opts->match_cud,
 							sizeof(opts->match_cud));
 			if (opts->match_cud_len == 0)
-				listen_usage_error("--match-cud needs at least one byte");
+				die_usage("listen: --match-cud needs at least one byte");
 			break;
-		default: listen_usage_error("unknown option");
+		default: die_usage("listen: unknown option");
 		}
 	}
 	if (optind + 1 != argc)
-		listen_usage_error("expected exactly one ADDR (digits, or \"*\" for any address)");
+		die_usage("listen: expected exactly one ADDR (digits, or \"*\" for any address)");
 	parse_address("listen ADDR", argv[optind], &opts->address);
 }
 
@@ -307,7 +301,8 @@ static bool handle_signal(struct listen_state *st)
 	return false;
 }
 
-static int setup_loop(struct listen_state *st)
+/* Signals and the listener into one epoll set; exits on failure. */
+static void setup_loop(struct listen_state *st)
 {
 	sigset_t mask;
 	struct epoll_event ev = {.events = EPOLLIN};
@@ -328,7 +323,6 @@ static int setup_loop(struct listen_state *st)
 	ev.data.ptr = &st->listen_fd;
 	if (epoll_ctl(st->epoll_fd, EPOLL_CTL_ADD, st->listen_fd, &ev) < 0)
 		die_setup("listen: epoll_ctl(listener): %s", strerror(errno));
-	return 0;
 }
 
 int listen_main(int argc, char **argv)
