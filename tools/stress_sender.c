@@ -289,18 +289,22 @@ static bool make_call(struct sender *s)
 	return true;
 }
 
+/* Count one leaver out of running; the last one out makes done_fd readable. */
+static void leave_running(atomic_int *running, int done_fd)
+{
+	uint64_t one = 1;
+
+	if (atomic_fetch_sub(running, 1) == 1 && write(done_fd, &one, sizeof(one)) < 0)
+		perror("x25stress: eventfd write");
+}
+
 static void *sender_main(void *arg)
 {
 	struct sender *s = arg;
 
 	while (make_call(s))
 		;
-	if (atomic_fetch_sub(s->running, 1) == 1) {
-		uint64_t one = 1;
-
-		if (write(s->done_fd, &one, sizeof(one)) < 0)
-			perror("x25stress: eventfd write");
-	}
+	leave_running(s->running, s->done_fd);
 	return NULL;
 }
 
@@ -372,12 +376,7 @@ int stress_sender_run(struct stress_run *run, int signal_fd, int *signo)
 		}
 		started++;
 	}
-	if (atomic_fetch_sub(&running, 1) == 1) {
-		uint64_t one = 1;
-
-		if (write(done_fd, &one, sizeof(one)) < 0)
-			perror("x25stress: eventfd write");
-	}
+	leave_running(&running, done_fd);
 	if (started > 0 || opts->threads == 0)
 		*signo = wait_for_senders(done_fd, signal_fd);
 	stress_run_stop(run);
