@@ -186,9 +186,10 @@ static unsigned calls_active(const struct relay *relay)
 	       relay->calls_by_state[CALL_CLEARING];
 }
 
-static uint64_t uptime_seconds(const struct relay *relay, uint64_t now)
+/* Whole seconds from since_ms to now_ms (loop clock); 0 if the clock has not moved on. */
+static uint64_t seconds_since(uint64_t since_ms, uint64_t now_ms)
 {
-	return now > relay->started_ms ? (now - relay->started_ms) / 1000u : 0;
+	return now_ms > since_ms ? (now_ms - since_ms) / 1000u : 0;
 }
 
 /* Calls live in the slot table of the TUN they were injected into, indexed by that LCI. */
@@ -374,7 +375,7 @@ char *stats_render_varz(const struct relay *relay)
 	json_t *vars = json_object(), *map;
 	char *text;
 
-	set_int(vars, "uptime", uptime_seconds(relay, loop_now_ms()));
+	set_int(vars, "uptime", seconds_since(relay->started_ms, loop_now_ms()));
 	set_int(vars, "dns_requests", 0);
 	json_object_set_new(vars, "cmdline", cmdline_json());
 	map = json_object();
@@ -482,7 +483,7 @@ char *stats_render_metrics(const struct relay *relay)
 	metric_header(&t, "x25lo_info", "gauge", "Always 1; the version label says which x25lo runs.");
 	text_puts(&t, "x25lo_info{version=\"" X25LO_VERSION "\"} 1\n");
 	metric_header(&t, "x25lo_uptime_seconds", "gauge", "Seconds since x25lo started.");
-	text_printf(&t, "x25lo_uptime_seconds %" PRIu64 "\n", uptime_seconds(relay, loop_now_ms()));
+	text_printf(&t, "x25lo_uptime_seconds %" PRIu64 "\n", seconds_since(relay->started_ms, loop_now_ms()));
 	metric_header(&t, "x25lo_config_generation", "gauge", "Configurations applied so far (1 after start-up).");
 	text_printf(&t, "x25lo_config_generation %" PRIu64 "\n", relay->config_generation);
 	metric_header(&t, "x25lo_config_last_reload_success", "gauge",
@@ -645,7 +646,7 @@ static void session_json(struct text *t, const struct call *c, uint64_t now)
 	text_puts(t, "{\"state\": \"");
 	text_puts(t, stats_call_state_name(c->state));
 	text_printf(t, "\", \"age_seconds\": %" PRIu64 ", \"calling\": ",
-		    now > c->started_ms ? (now - c->started_ms) / 1000u : 0);
+		    seconds_since(c->started_ms, now));
 	text_json_string(t, c->calling, sizeof(c->calling));
 	text_puts(t, ", \"called\": ");
 	text_json_string(t, c->called, sizeof(c->called));
@@ -725,8 +726,8 @@ void stats_log_dump(const struct relay *relay)
 
 	log_msg("Stats dump: uptime %" PRIu64 "s, config generation %" PRIu64 " (last reload %s), calls active %u "
 		"(setup %u, connected %u, clearing %u)",
-		uptime_seconds(relay, now), relay->config_generation, reload_text(relay), calls_active(relay),
-		relay->calls_by_state[CALL_SETUP], relay->calls_by_state[CALL_CONNECTED],
+		seconds_since(relay->started_ms, now), relay->config_generation, reload_text(relay),
+		calls_active(relay), relay->calls_by_state[CALL_SETUP], relay->calls_by_state[CALL_CONNECTED],
 		relay->calls_by_state[CALL_CLEARING]);
 	for_each_tun(relay, i, t) {
 		const struct tun_counters *tc = &t->counters;
@@ -763,7 +764,7 @@ void stats_log_dump(const struct relay *relay)
 		log_msg("Stats dump: call %s/%u -> %s/%u, %s -> %s, %s, age %" PRIu64 "s, packets %" PRIu64
 			"/%" PRIu64 ", bytes %" PRIu64 "/%" PRIu64,
 			a->tun ? a->tun->name : "-", a->lci, b->tun ? b->tun->name : "-", b->lci, c->calling, c->called,
-			stats_call_state_name(c->state), now > c->started_ms ? (now - c->started_ms) / 1000u : 0,
+			stats_call_state_name(c->state), seconds_since(c->started_ms, now),
 			a->packets_in, b->packets_in, a->bytes_in, b->bytes_in);
 	}
 	if (total > listed)
