@@ -73,6 +73,7 @@ static int open_listener(struct stress_run *run)
 	stress_request_facilities(run, sock);
 	if (listen(sock, STRESS_LISTEN_BACKLOG) < 0) {
 		perror("listen");
+		fprintf(stderr, "x25stress: cannot listen on '%s'\n", addr);
 		close(sock);
 		return -1;
 	}
@@ -95,7 +96,9 @@ static void start_echo(struct stress_run *run, int sock)
 		pthread_attr_destroy(&attr);
 	}
 	if (rc) {
-		fprintf(stderr, "pthread_create: %s\n", strerror(rc));
+		fprintf(stderr, "x25stress: cannot start an echo thread: %s; clearing the call "
+				"(too many calls at once? raise ulimit -u or the memory limit)\n",
+			strerror(rc));
 		close(sock);
 		free(call);
 	}
