@@ -25,7 +25,7 @@ static void add_tun(unsigned i, const char *address)
 	int sv[2];
 
 	if (!t || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv) < 0) {
-		perror("relay_cost: setup");
+		perror("relay_cost: setting up TUN stand-in (calloc or socketpair)");
 		exit(1);
 	}
 	t->relay = &relay;
@@ -38,7 +38,11 @@ static void add_tun(unsigned i, const char *address)
 	t->lci_start = 3072;
 	t->lci_end = 4095;
 	t->lci_cursor = 4095;
-	t->calls = calloc(1024, sizeof(*t->calls));
+	t->calls = calloc((size_t)(t->lci_end - t->lci_start) + 1, sizeof(*t->calls));
+	if (!t->calls) {
+		fprintf(stderr, "relay_cost: out of memory for the call table of %s\n", t->name);
+		exit(1);
+	}
 	relay.tuns[i] = t;
 	relay.ntuns = i + 1;
 }
@@ -96,8 +100,10 @@ static double run_copy(long frames)
 		kernel_write(1, data_packet, sizeof(data_packet));
 		/* What copyrelay does per wake-up: read until EAGAIN, write each frame as it is. */
 		while ((len = read(relay.tuns[1]->fd, buf, sizeof(buf))) > 0)
-			if (write(relay.tuns[0]->fd, buf, (size_t)len) < 0)
+			if (write(relay.tuns[0]->fd, buf, (size_t)len) < 0) {
+				perror("relay_cost: copy write");
 				exit(1);
+			}
 		kernel_drain(0);
 	}
 	return (now_ns() - start) / (double)frames;
@@ -105,8 +111,19 @@ static double run_copy(long frames)
 
 int main(int argc, char **argv)
 {
-	long frames = argc > 1 ? strtol(argv[1], NULL, 10) : 200000;
+	long frames = 200000;
 	double best_x25lo = 1e18, best_copy = 1e18;
+
+	if (argc > 1) {
+		char *end;
+
+		frames = strtol(argv[1], &end, 10);
+		if (end == argv[1] || *end != '\0' || frames <= 0) {
+			fprintf(stderr, "relay_cost: FRAMES \"%s\" must be a positive whole number "
+					"(usage: relay_cost [FRAMES])\n", argv[1]);
+			return 2;
+		}
+	}
 
 	relay.cfg.call_timeout_ms = 30000;
 	relay.cfg.clear_timeout_ms = 10000;
