@@ -297,7 +297,8 @@ struct stats_server *stats_server_start(struct relay *relay, const char *bind_ad
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		snprintf(err, errlen, "stats server: out of memory");
+		snprintf(err, errlen,
+			 "stats server: out of memory; free some memory or set stats-port to 0 to run without stats");
 		return NULL;
 	}
 	s->relay = relay;
@@ -323,10 +324,16 @@ struct stats_server *stats_server_start(struct relay *relay, const char *bind_ad
 	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : port;
 	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	if (!info) {
+		snprintf(err, errlen, "stats server: libmicrohttpd reports no epoll descriptor (built without epoll?); "
+			 "use Debian's libmicrohttpd, or set stats-port to 0 to run without stats");
+		stats_server_stop(s);
+		return NULL;
+	}
 	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (!info || s->timer_fd < 0) {
-		snprintf(err, errlen, "stats server: %s: %s", !info ? "libmicrohttpd has no epoll fd" : "timerfd_create",
-			 strerror(errno));
+	if (s->timer_fd < 0) {
+		snprintf(err, errlen, "stats server: cannot create its timer: %s; raise the open-file limit (ulimit -n) "
+			 "or set stats-port to 0 to run without stats", strerror(errno));
 		stats_server_stop(s);
 		return NULL;
 	}
@@ -334,7 +341,8 @@ struct stats_server *stats_server_start(struct relay *relay, const char *bind_ad
 	if (rc == 0)
 		rc = loop_add(relay->loop, &s->timer_watch, s->timer_fd, EPOLLIN, on_timer, s);
 	if (rc < 0) {
-		snprintf(err, errlen, "stats server: cannot watch its descriptors: %s", strerror(-rc));
+		snprintf(err, errlen, "stats server: cannot watch its descriptors: %s; set stats-port to 0 to run "
+			 "without stats", strerror(-rc));
 		stats_server_stop(s);
 		return NULL;
 	}
