@@ -49,8 +49,7 @@ struct tun_link {
 	char address[16];
 	int fd;
 	bool ready;              /* a RESTART REQUEST was confirmed on it */
-	unsigned long frames_in; /* frames read from this TUN */
-	unsigned long copied;    /* of those, copied to the other TUN */
+	unsigned long copied;    /* frames read from this TUN and copied to the other */
 	unsigned long long bytes_copied;
 	unsigned long link_frames; /* ph 01/02 and LCI-0 frames, handled locally */
 	unsigned long ignored;     /* malformed, foreign protocol */
@@ -221,7 +220,6 @@ static void drain(struct tun_link *from, struct tun_link *to, const struct tun_l
 				fprintf(stderr, "copyrelay: read %s: %s\n", from->name, strerror(errno));
 			return;
 		}
-		from->frames_in++;
 		if (n < PI_LEN + 1 || frame[2] != ETH_P_X25_BE_HI || frame[3] != ETH_P_X25_BE_LO) {
 			from->ignored++;
 			continue;
@@ -244,6 +242,21 @@ static void drain(struct tun_link *from, struct tun_link *to, const struct tun_l
 		from->copied++;
 		from->bytes_copied += pkt_len;
 	}
+}
+
+/* Reads the queued signals: SIGUSR1 prints the stats; SIGTERM/SIGINT print them and return true. */
+static bool handle_signals(int signal_fd, const struct tun_link links[2])
+{
+	struct signalfd_siginfo si;
+
+	while (read(signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo != SIGUSR1) {
+			print_stats("exit", links);
+			return true;
+		}
+		print_stats("stats", links);
+	}
+	return false;
 }
 
 int main(int argc, char **argv)
@@ -322,22 +335,12 @@ int main(int argc, char **argv)
 		for (int i = 0; i < n; i++) {
 			int fd = events[i].data.fd;
 
-			if (fd == links[0].fd) {
+			if (fd == links[0].fd)
 				drain(&links[0], &links[1], links);
-			} else if (fd == links[1].fd) {
+			else if (fd == links[1].fd)
 				drain(&links[1], &links[0], links);
-			} else {
-				struct signalfd_siginfo si;
-
-				while (read(signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-					if (si.ssi_signo == SIGUSR1) {
-						print_stats("stats", links);
-						continue;
-					}
-					print_stats("exit", links);
-					return 0;
-				}
-			}
+			else if (handle_signals(signal_fd, links))
+				return 0;
 		}
 	}
 }
