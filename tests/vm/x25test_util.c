@@ -22,7 +22,7 @@ static void vprint_prefixed(FILE *out, const char *prefix, const char *fmt, va_l
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	/* One fputs per line so lines of concurrent processes do not interleave. */
+	/* One write per line so lines of concurrent processes do not interleave. */
 	fprintf(out, "%s\n", line);
 	fflush(out);
 }
@@ -142,11 +142,10 @@ size_t parse_hex(const char *opt, const char *text, unsigned char *out, size_t m
 			  max, text);
 	for (size_t i = 0; i < len / 2; i++) {
 		char pair[3] = {text[2 * i], text[2 * i + 1], '\0'};
-		char *end = NULL;
 
 		if (!isxdigit((unsigned char)pair[0]) || !isxdigit((unsigned char)pair[1]))
 			die_usage("%s: \"%s\" is not hex", opt, text);
-		out[i] = (unsigned char)strtoul(pair, &end, 16);
+		out[i] = (unsigned char)strtoul(pair, NULL, 16);
 	}
 	return len / 2;
 }
@@ -186,7 +185,8 @@ void parse_sizes(const char *opt, const char *text, struct size_spec *spec)
 	char *save = NULL;
 
 	if (strlen(text) >= sizeof(copy))
-		die_usage("%s: list too long", opt);
+		die_usage("%s: list longer than %zu characters; use ranges A-B for many sizes", opt,
+			  sizeof(copy) - 1);
 	strcpy(copy, text);
 	spec->count = 0;
 	for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
