@@ -186,6 +186,16 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	return send_response(conn, MHD_HTTP_OK, body, true, type, total);
 }
 
+/* Milliseconds until libmicrohttpd wants a run (connection timeouts, pending sends), -1 for never. */
+static int stats_server_timeout_ms(struct stats_server *s)
+{
+	MHD_UNSIGNED_LONG_LONG timeout;
+
+	if (MHD_get_timeout(s->mhd, &timeout) != MHD_YES)
+		return -1;
+	return timeout > 24u * 3600 * 1000 ? 24 * 3600 * 1000 : (int)timeout;
+}
+
 /*
  * Arm the timerfd for libmicrohttpd's next deadline (connection timeouts, pending sends).
  * A timer already due at or a little before that deadline is left alone: firing early only
@@ -216,19 +226,8 @@ static void rearm(struct stats_server *s)
 	s->armed_ms = deadline;
 }
 
-int stats_server_timeout_ms(struct stats_server *s)
+static void stats_server_tick(struct stats_server *s)
 {
-	MHD_UNSIGNED_LONG_LONG timeout;
-
-	if (!s || MHD_get_timeout(s->mhd, &timeout) != MHD_YES)
-		return -1;
-	return timeout > 24u * 3600 * 1000 ? 24 * 3600 * 1000 : (int)timeout;
-}
-
-void stats_server_tick(struct stats_server *s)
-{
-	if (!s)
-		return;
 	/* Work left right away (a response to send) is done now, a few rounds at most. */
 	for (int round = 0; round < STATS_RUN_ROUNDS; round++) {
 		MHD_run(s->mhd);

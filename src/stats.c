@@ -127,9 +127,9 @@ static void text_label_value(struct text *t, const char *s, size_t max)
 	}
 }
 
-/* ---- names ---- */
+/* ---- names used by every renderer ---- */
 
-const char *stats_link_state_name(int link_state)
+static const char *stats_link_state_name(int link_state)
 {
 	switch ((enum link_state)link_state) {
 	case LINK_DOWN: return "down";
@@ -139,7 +139,7 @@ const char *stats_link_state_name(int link_state)
 	return "unknown";
 }
 
-const char *stats_call_state_name(int call_state)
+static const char *stats_call_state_name(int call_state)
 {
 	switch ((enum call_state)call_state) {
 	case CALL_FREE: return "free";
@@ -151,7 +151,7 @@ const char *stats_call_state_name(int call_state)
 	return "unknown";
 }
 
-const char *stats_leg_state_name(int leg_state)
+static const char *stats_leg_state_name(int leg_state)
 {
 	switch ((enum leg_state)leg_state) {
 	case LEG_IDLE: return "idle";

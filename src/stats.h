@@ -22,14 +22,6 @@ void stats_server_stop(struct stats_server *s);
 /* The port actually bound (useful with port 0). */
 int stats_server_port(const struct stats_server *s);
 
-/*
- * Milliseconds until libmicrohttpd wants stats_server_tick (connection timeouts), -1 for
- * never. The server arms its own timerfd from this after every run, so callers need not
- * call either function; they exist for loops that prefer to drive it themselves.
- */
-int stats_server_timeout_ms(struct stats_server *s);
-void stats_server_tick(struct stats_server *s);
-
 /* Renderers used by the server and by host unit tests; return malloc'd NUL-terminated text, NULL on OOM. */
 char *stats_render_varz(const struct relay *relay);
 char *stats_render_metrics(const struct relay *relay);
@@ -39,10 +31,5 @@ char *stats_render_sessions(const struct relay *relay);
 
 /* SIGUSR1: one-shot dump of live calls and counters to the log (log_msg lines); flushes the capture. */
 void stats_log_dump(const struct relay *relay);
-
-/* Names used by every renderer ("down", "starting", "ready"; "setup", "connected", ...). */
-const char *stats_link_state_name(int link_state);
-const char *stats_call_state_name(int call_state);
-const char *stats_leg_state_name(int leg_state);
 
 #endif
