@@ -130,6 +130,15 @@ run_load() {
 	x25test wait-clean --timeout 15 >/dev/null || fail "sockets left after $relay / $load"
 }
 
+# run_load's arguments, BENCH_REPEAT times.
+run_load_repeated() {
+	n=0
+	while [ "$n" -lt "$BENCH_REPEAT" ]; do
+		run_load "$@"
+		n=$((n + 1))
+	done
+}
+
 bench_relay() {
 	relay=$1
 	case $relay in
@@ -142,33 +151,21 @@ bench_relay() {
 	# (1) Many short calls (the load vm-findings quotes): 8 callers, one message of 1..1024
 	# bytes each, window 7, packet 128.
 	start_listener -W 7 -P 128
-	n=0
-	while [ "$n" -lt "$BENCH_REPEAT" ]; do
-		run_load "$relay" short-calls --calls "$SHORT_CALLS" --parallel 8 --sizes 1-1024 -W 7 -P 128 \
-			--connect-timeout 10000
-		n=$((n + 1))
-	done
+	run_load_repeated "$relay" short-calls --calls "$SHORT_CALLS" --parallel 8 --sizes 1-1024 -W 7 -P 128 \
+		--connect-timeout 10000
 	stop_listener
 
 	# (2) The article's stress test: receiver -W 7 -P 4096, 32 callers asking for -W 7 -P 2048,
 	# one message of up to 8192 bytes per call.
 	start_listener -W 7 -P 4096
-	n=0
-	while [ "$n" -lt "$BENCH_REPEAT" ]; do
-		run_load "$relay" article --calls "$ARTICLE_CALLS" --parallel 32 --sizes 1-8192 -W 7 -P 2048 \
-			--connect-timeout 10000
-		n=$((n + 1))
-	done
+	run_load_repeated "$relay" article --calls "$ARTICLE_CALLS" --parallel 32 --sizes 1-8192 -W 7 -P 2048 \
+		--connect-timeout 10000
 	stop_listener
 
 	# (3) Throughput: 4 callers, 50 messages of 1..4096 bytes per call, packet size 2048.
 	start_listener -W 7 -P 2048
-	n=0
-	while [ "$n" -lt "$BENCH_REPEAT" ]; do
-		run_load "$relay" long-messages --calls "$LONG_CALLS" --parallel 4 --messages 50 \
-			--sizes 1-4096 -W 7 -P 2048
-		n=$((n + 1))
-	done
+	run_load_repeated "$relay" long-messages --calls "$LONG_CALLS" --parallel 4 --messages 50 \
+		--sizes 1-4096 -W 7 -P 2048
 	stop_listener
 
 	kill "$RELAY_PID"
