@@ -1,13 +1,12 @@
 # stats_lib.sh - helpers for the stats tests (sourced after lib.sh inside the guest).
-# busybox wget is the HTTP client; every wait is bounded.
-
-STATS_URL=http://127.0.0.1:${STATS_PORT:-8004}
+# busybox wget is the HTTP client; every wait is bounded. The server is on STATS_PORT
+# (default 8004), read at each use so that tests may set it after sourcing this file.
 
 # fetch PATH: print the body of GET PATH; on any error print nothing and return 1, and
 # write the reason to /tmp/fetch.err (fail would only leave the $(...) subshell).
 # busybox wget's own -T option crashes (busybox 1.35), hence timeout.
 fetch() {
-	busybox timeout 10 busybox wget -q -O /tmp/fetch.body "$STATS_URL$1" 2>/tmp/fetch.err &&
+	busybox timeout 10 busybox wget -q -O /tmp/fetch.body "http://127.0.0.1:${STATS_PORT:-8004}$1" 2>/tmp/fetch.err &&
 		cat /tmp/fetch.body
 }
 
