@@ -26,9 +26,9 @@ static void setup_list_del(struct relay *relay, struct call *call)
 	deadline_del(&relay->setup_timers, &call->setup);
 }
 
-static void clearing_list_add(struct relay *relay, struct leg *leg, unsigned timeout_ms)
+static void clearing_list_add(struct relay *relay, struct leg *leg)
 {
-	deadline_add(&relay->clearing_timers, &leg->clearing, loop_now_ms() + timeout_ms);
+	deadline_add(&relay->clearing_timers, &leg->clearing, loop_now_ms() + relay->cfg.clear_timeout_ms);
 }
 
 static void clearing_list_del(struct relay *relay, struct leg *leg)
@@ -74,7 +74,7 @@ static void leg_release(struct relay *relay, struct leg *leg)
 
 /* Send CLEAR INDICATION on an open leg and hold its LCI until the kernel confirms. */
 static void leg_clear(struct relay *relay, struct leg *leg, uint8_t cause, uint8_t diag, const uint8_t *frame,
-		      size_t len, const struct leg *from, unsigned timeout_ms)
+		      size_t len, const struct leg *from)
 {
 	if (leg->state != LEG_OPEN)
 		return;
@@ -85,7 +85,7 @@ static void leg_clear(struct relay *relay, struct leg *leg, uint8_t cause, uint8
 		relay_send_clear(leg->tun, leg->lci, cause, diag);
 	}
 	leg->state = LEG_CLEARING;
-	clearing_list_add(relay, leg, timeout_ms);
+	clearing_list_add(relay, leg);
 }
 
 static void leg_open(struct leg *leg, struct call *call, struct tun *t, uint16_t lci, uint8_t side)
@@ -139,7 +139,7 @@ void call_request_received(struct tun *origin, const struct x25_packet *pkt, uin
 			    &relay->counters.calls_refused_modulo);
 		return;
 	}
-	lci = lci_alloc(target);
+	lci = lci_alloc(target, target == origin ? pkt->lci : 0);
 	if (lci == 0) {
 		log_trace("%s: no free LCI in %u-%u for a call from %s; clearing it", target->name,
 			  target->lci_start, target->lci_end, origin->name);
@@ -184,6 +184,7 @@ static void lci_reused(struct leg *leg, const struct x25_packet *pkt, uint8_t *f
 	/* A clearing leg had no live socket left: the new call is genuine. */
 	bool kernel_chosen = leg->side == LEG_CALLER && leg->state == LEG_OPEN;
 
+	t->counters.call_request++;
 	relay->counters.lci_reused++;
 	relay->lci_reuse_unlogged++;
 	if (now - relay->lci_reuse_log_ms >= 5000) {
@@ -195,8 +196,7 @@ static void lci_reused(struct leg *leg, const struct x25_packet *pkt, uint8_t *f
 		relay->lci_reuse_unlogged = 0;
 	}
 	leg_release(relay, leg);
-	leg_clear(relay, peer, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_LCI_REUSED, NULL, 0, NULL,
-		  relay->cfg.clear_timeout_ms);
+	leg_clear(relay, peer, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_LCI_REUSED, NULL, 0, NULL);
 	call_legs_changed(relay, call);
 	if (kernel_chosen) {
 		relay_send_clear(t, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_LCI_REUSED);
@@ -222,12 +222,8 @@ static void clear_received(struct relay *relay, struct leg *leg, struct leg *pee
 	/* x25lo is the network for both sides: confirm at once, then tell the peer. */
 	relay_send_clear_confirmation(leg->tun, leg->lci);
 	leg_release(relay, leg);
-	if (peer->state == LEG_OPEN) {
-		if (pkt->len >= 5)
-			leg_clear(relay, peer, cause, diag, frame, len, leg, relay->cfg.clear_timeout_ms);
-		else
-			leg_clear(relay, peer, cause, diag, NULL, 0, NULL, relay->cfg.clear_timeout_ms);
-	}
+	/* A CLEAR of at least 5 bytes goes on verbatim; a shorter one is rebuilt with 00/00. */
+	leg_clear(relay, peer, cause, diag, frame, len, leg);
 	call_legs_changed(relay, leg->call);
 }
 
@@ -338,7 +334,7 @@ unsigned call_forget_tun(struct tun *t, uint8_t cause, bool forget_peers)
 			/* Single route: the peer socket died with the same link. */
 			leg_release(relay, peer);
 		} else if (peer->state == LEG_OPEN) {
-			leg_clear(relay, peer, cause, X25_DIAG_NONE, NULL, 0, NULL, relay->cfg.clear_timeout_ms);
+			leg_clear(relay, peer, cause, X25_DIAG_NONE, NULL, 0, NULL);
 			cleared++;
 		}
 		if (forget_peers && leg->side == LEG_CALLEE)
@@ -374,8 +370,7 @@ unsigned call_clear_all(struct relay *relay, uint8_t cause, uint8_t diag)
 			if (!leg)
 				continue;
 			if (leg->state == LEG_OPEN) {
-				setup_list_del(relay, leg->call);
-				leg_clear(relay, leg, cause, diag, NULL, 0, NULL, relay->cfg.clear_timeout_ms);
+				leg_clear(relay, leg, cause, diag, NULL, 0, NULL);
 				call_legs_changed(relay, leg->call);
 			}
 		}
@@ -395,9 +390,9 @@ void call_expire(struct relay *relay, uint64_t now)
 		relay->counters.call_timeouts++;
 		setup_list_del(relay, call);
 		leg_clear(relay, &call->leg[LEG_CALLER], X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_TIMER_EXPIRED_CALL,
-			  NULL, 0, NULL, relay->cfg.clear_timeout_ms);
+			  NULL, 0, NULL);
 		leg_clear(relay, &call->leg[LEG_CALLEE], X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_TIMER_EXPIRED_CALL,
-			  NULL, 0, NULL, relay->cfg.clear_timeout_ms);
+			  NULL, 0, NULL);
 		call_legs_changed(relay, call);
 	}
 	while ((d = relay->clearing_timers.head) && d->at_ms <= now) {
@@ -417,26 +412,4 @@ uint64_t call_next_deadline(const struct relay *relay)
 	if (setup && (!clearing || setup->at_ms <= clearing->at_ms))
 		return setup->at_ms;
 	return clearing ? clearing->at_ms : 0;
-}
-
-const char *call_state_name(enum call_state state)
-{
-	switch (state) {
-	case CALL_FREE: return "free";
-	case CALL_SETUP: return "setup";
-	case CALL_CONNECTED: return "connected";
-	case CALL_CLEARING: return "clearing";
-	case CALL_STATE_COUNT: break;
-	}
-	return "?";
-}
-
-const char *leg_state_name(enum leg_state state)
-{
-	switch (state) {
-	case LEG_IDLE: return "idle";
-	case LEG_OPEN: return "open";
-	case LEG_CLEARING: return "clearing";
-	}
-	return "?";
 }

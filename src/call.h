@@ -30,7 +30,4 @@ void call_expire(struct relay *relay, uint64_t now);
 /* Earliest pending deadline, or 0 when none. */
 uint64_t call_next_deadline(const struct relay *relay);
 
-const char *call_state_name(enum call_state state);
-const char *leg_state_name(enum leg_state state);
-
 #endif

@@ -146,17 +146,13 @@ static void tun_remove(struct relay *relay, struct tun *t, const char *why)
 static void tun_check_interface(struct relay *relay, struct tun *t)
 {
 	char err[256], dev[IFNAMSIZ + 8];
-	bool up = false;
-	struct ifreq ifr = {0};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int up = tun_is_up(t->name);
+	bool restart_link = t->link != LINK_READY;
 
-	if (fd < 0)
+	if (up < 0) {
+		tun_remove(relay, t, "its interface is gone; SIGHUP re-creates it");
 		return;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->name);
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
-		up = (ifr.ifr_flags & IFF_UP) != 0;
-	close(fd);
-
+	}
 	if (!up) {
 		if (t->admin_up) {
 			t->admin_up = false;
@@ -166,25 +162,23 @@ static void tun_check_interface(struct relay *relay, struct tun *t)
 		}
 		return;
 	}
-	if (t->admin_up) {
-		/*
-		 * Still up: but a quick down/up between two notifications also deletes the
-		 * route, and the route is the witness of that.
-		 */
-		if (!t->route_added || x25_route_find(t->address, dev, sizeof(dev)) == 1)
+	if (t->admin_up && t->route_added) {
+		/* Still up, but a quick down/up between two notifications also deletes the route. */
+		if (x25_route_find(t->address, dev, sizeof(dev)) != 0)
 			return;
 		link_lost(t, "interface went down and up");
+		restart_link = true;
 	}
 	t->admin_up = true;
-	t->route_added = false;
 	if (add_route(relay, t, err, sizeof(err)) < 0)
-		log_error("%s: %s", t->name, err);
+		log_error("%s: %s; x25lo retries at the next change of the interface", t->name, err);
 	else
-		log_info("%s: interface up again; route %s restored", t->name, t->address);
-	link_start(t);
+		log_info("%s: interface up; route %s in place", t->name, t->address);
+	if (restart_link)
+		link_start(t);
 }
 
-static void rtnl_link_event(void *ctx, int ifindex, bool up, bool gone)
+static void rtnl_link_event(void *ctx, int ifindex, bool gone)
 {
 	struct relay *relay = ctx;
 	struct tun *t = tun_by_ifindex(relay, ifindex);
@@ -192,8 +186,7 @@ static void rtnl_link_event(void *ctx, int ifindex, bool up, bool gone)
 	if (!t)
 		return;
 	if (gone) {
-		log_error("%s: the interface was deleted; removing its route", t->name);
-		tun_remove(relay, t, "interface deleted");
+		tun_remove(relay, t, "its interface was deleted; SIGHUP re-creates it");
 		return;
 	}
 	tun_check_interface(relay, t);
@@ -209,6 +202,16 @@ static void rtnl_readable(void *ctx, uint32_t events)
 			if (relay->tuns[i])
 				tun_check_interface(relay, relay->tuns[i]);
 	}
+}
+
+static unsigned legs_mapped(const struct relay *relay)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < relay->ntuns; i++)
+		if (relay->tuns[i])
+			n += relay->tuns[i]->legs_mapped;
+	return n;
 }
 
 static void timer_fired(void *ctx, uint32_t events)
@@ -245,19 +248,13 @@ static void arm_timer(struct relay *relay)
 	timerfd_settime(relay->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-static unsigned legs_mapped(const struct relay *relay)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < relay->ntuns; i++)
-		if (relay->tuns[i])
-			n += relay->tuns[i]->legs_mapped;
-	return n;
-}
-
 void daemon_after_batch(void *ctx)
 {
 	struct relay *relay = ctx;
+
+	for (unsigned i = 0; i < relay->ntuns; i++)
+		if (relay->tuns[i] && relay->tuns[i]->failed)
+			tun_remove(relay, relay->tuns[i], "its TUN failed");
 
 	for (unsigned i = 0; i < relay->nretired; i++) {
 		free(relay->retired[i]->calls);
@@ -292,7 +289,8 @@ int daemon_start(struct relay *relay, struct loop *loop, const struct config *cf
 
 	relay->x25_fd = socket(AF_X25, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (relay->x25_fd < 0) {
-		snprintf(err, errlen, "cannot open an AF_X25 socket: %s", strerror(errno));
+		snprintf(err, errlen, "cannot open an AF_X25 socket: %s (is the x25 module loaded? modprobe x25)",
+			 strerror(errno));
 		return -1;
 	}
 	relay->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -303,9 +301,12 @@ int daemon_start(struct relay *relay, struct loop *loop, const struct config *cf
 	}
 	/* Watch before creating TUNs, so no interface change can slip between the two. */
 	relay->rtnl_fd = rtnl_open_monitor(err, errlen);
-	if (relay->rtnl_fd < 0 ||
-	    loop_add(loop, &relay->rtnl_watch, relay->rtnl_fd, EPOLLIN, rtnl_readable, relay) < 0)
+	if (relay->rtnl_fd < 0)
 		return -1;
+	if (loop_add(loop, &relay->rtnl_watch, relay->rtnl_fd, EPOLLIN, rtnl_readable, relay) < 0) {
+		snprintf(err, errlen, "cannot watch rtnetlink: %s", strerror(errno));
+		return -1;
+	}
 	for (size_t i = 0; i < cfg->nroutes; i++)
 		if (tun_add(relay, cfg->routes[i], err, errlen) < 0)
 			return -1;
@@ -339,12 +340,10 @@ void daemon_apply_config(struct relay *relay, const struct config *next)
 
 void daemon_log_state(const struct relay *relay)
 {
-	unsigned channels = 0, calls = relay->calls_by_state[CALL_SETUP] + relay->calls_by_state[CALL_CONNECTED] +
-				  relay->calls_by_state[CALL_CLEARING];
+	unsigned channels = legs_mapped(relay), calls = relay->calls_by_state[CALL_SETUP] +
+							     relay->calls_by_state[CALL_CONNECTED] +
+							     relay->calls_by_state[CALL_CLEARING];
 
-	for (unsigned i = 0; i < relay->ntuns; i++)
-		if (relay->tuns[i])
-			channels += relay->tuns[i]->legs_mapped;
 	log_info("x25lo state: calls=%u setup=%u connected=%u clearing=%u channels=%u relayed=%llu "
 		 "lci_reused=%llu call_timeouts=%llu clear_timeouts=%llu unknown_lci=%llu ",
 		 calls, relay->calls_by_state[CALL_SETUP], relay->calls_by_state[CALL_CONNECTED],

@@ -6,7 +6,7 @@ static bool lci_usable(struct tun *t, uint16_t lci)
 	return t->legs[lci] == NULL && lci_call_slot(t, lci)->state == CALL_FREE;
 }
 
-uint16_t lci_alloc(struct tun *t)
+uint16_t lci_alloc(struct tun *t, uint16_t exclude)
 {
 	unsigned range = (unsigned)(t->lci_end - t->lci_start) + 1;
 	uint16_t lci = t->lci_cursor;
@@ -19,7 +19,7 @@ uint16_t lci_alloc(struct tun *t)
 
 		/* Top down, wrapping: the kernel's own LCIs grow from 1 (linux-x25.md §7 rule 6). */
 		lci = (lci == t->lci_start) ? t->lci_end : (uint16_t)(lci - 1);
-		if (!lci_usable(t, candidate))
+		if (candidate == exclude || !lci_usable(t, candidate))
 			continue;
 		if (candidate == t->lci_last_freed && range > 1) {
 			fallback = candidate;

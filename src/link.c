@@ -60,13 +60,3 @@ void link_control_received(struct tun *t, const struct x25_packet *pkt)
 		log_info("%s: link operational", t->name);
 	}
 }
-
-const char *link_state_name(enum link_state state)
-{
-	switch (state) {
-	case LINK_DOWN: return "down";
-	case LINK_STARTING: return "starting";
-	case LINK_READY: return "ready";
-	}
-	return "?";
-}

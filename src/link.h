@@ -17,6 +17,4 @@ void link_control_received(struct tun *t, const struct x25_packet *pkt);
 /* Every call on t is dead in the kernel: forget t's legs, clear their peers (cause 0x09). */
 void link_lost(struct tun *t, const char *why);
 
-const char *link_state_name(enum link_state state);
-
 #endif

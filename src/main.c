@@ -173,10 +173,10 @@ static void reload(struct watchers *w, const char *why)
 		next.stats_port = w->opts->stats_port;
 	if (w->opts->pcap_path)
 		snprintf(next.pcap_path, sizeof(next.pcap_path), "%s", w->opts->pcap_path);
+	config_reload_merge(&next, &relay->cfg);
 	/* An editor's save can raise several events: an unchanged file is not a reload. */
 	if (strcmp(why, "SIGHUP") != 0 && memcmp(&next, &relay->cfg, sizeof(next)) == 0)
 		return;
-	config_reload_merge(&next, &relay->cfg);
 	daemon_apply_config(relay, &next);
 	relay->last_reload_ok = true;
 	relay->last_reload_error[0] = '\0';

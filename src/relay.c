@@ -41,12 +41,13 @@ static void trace_control(const char *src, const char *dst, uint8_t pseudo_heade
 	log_msg("%s>%s %s", src, dst, pseudo_header < 4 ? names[pseudo_header] : "PSEUDO-HEADER?");
 }
 
-static bool write_frame(struct tun *t, const uint8_t *frame, size_t len)
+/* Link CONNECT/DISCONNECT go out even while the link is down (they bring it up). */
+static bool write_frame(struct tun *t, const uint8_t *frame, size_t len, bool even_if_down)
 {
 	struct relay *relay = t->relay;
 	ssize_t n;
 
-	if (t->link == LINK_DOWN) {
+	if (t->link == LINK_DOWN && !even_if_down) {
 		relay->counters.write_errors++;
 		return false;
 	}
@@ -55,9 +56,11 @@ static bool write_frame(struct tun *t, const uint8_t *frame, size_t len)
 		relay->counters.write_errors++;
 		/* EIO: the interface went down; rtnetlink reports it and link loss follows. */
 		if (relay->counters.write_errors < 10 || relay->counters.write_errors % 10000 == 0)
-			log_warn("%s: writing a %zu-byte frame failed: %s (%llu write errors so far)", t->name, len,
+			log_warn("%s: writing a %zu-byte frame failed: %s (%llu write errors so far; calls on it are "
+				 "cleared when the link is seen down, check `ip link show %s`)",
+				 t->name, len,
 				 n < 0 ? strerror(errno) : "short write",
-				 (unsigned long long)relay->counters.write_errors);
+				 (unsigned long long)relay->counters.write_errors, t->name);
 		return false;
 	}
 	t->counters.packets_sent++;
@@ -75,7 +78,7 @@ bool relay_forward(struct leg *to, const struct leg *from, uint8_t *frame, size_
 		trace_packet(from ? from->tun->name : relay_label, to->tun->name, frame + FRAME_PACKET_OFFSET,
 			     len - FRAME_PACKET_OFFSET, to->tun->extended);
 	}
-	return write_frame(to->tun, frame, len);
+	return write_frame(to->tun, frame, len, false);
 }
 
 static void send_packet(struct tun *t, const uint8_t *packet, size_t len)
@@ -85,7 +88,7 @@ static void send_packet(struct tun *t, const uint8_t *packet, size_t len)
 	memcpy(frame + FRAME_PACKET_OFFSET, packet, len);
 	if (log_trace_on)
 		trace_packet(relay_label, t->name, packet, len, t->extended);
-	write_frame(t, frame, FRAME_PACKET_OFFSET + len);
+	write_frame(t, frame, FRAME_PACKET_OFFSET + len, false);
 }
 
 void relay_send_clear(struct tun *t, uint16_t lci, uint8_t cause, uint8_t diag)
@@ -113,20 +116,10 @@ void relay_send_restart_confirmation(struct tun *t)
 void relay_send_control(struct tun *t, uint8_t pseudo_header)
 {
 	uint8_t frame[FRAME_PACKET_OFFSET] = {0, 0, ETH_P_X25_PROTO >> 8, ETH_P_X25_PROTO & 0xFF, pseudo_header};
-	struct relay *relay = t->relay;
-	ssize_t n;
 
 	if (log_trace_on)
 		trace_control(relay_label, t->name, pseudo_header);
-	/* Written even while x25lo believes the link down: a failure here is only counted. */
-	n = write(t->fd, frame, sizeof(frame));
-	if (n != (ssize_t)sizeof(frame)) {
-		relay->counters.write_errors++;
-		return;
-	}
-	t->counters.packets_sent++;
-	if (relay->pcap)
-		pcap_record(relay->pcap, t, true, frame + 4, 1);
+	write_frame(t, frame, sizeof(frame), true);
 }
 
 static void packet_received(struct tun *t, uint8_t *frame, size_t len)
@@ -144,6 +137,11 @@ static void packet_received(struct tun *t, uint8_t *frame, size_t len)
 		relay->counters.packets_unknown_type[pkt.type_id]++;
 	if (pkt.lci == 0) {
 		link_control_received(t, &pkt);
+		return;
+	}
+	/* Left in the ring from before a link loss: their sockets are gone (linux-x25.md §1.6). */
+	if (t->link != LINK_READY) {
+		relay->counters.frames_dropped_state++;
 		return;
 	}
 	/* Direct index: no search, whatever the number of calls. */
@@ -169,12 +167,12 @@ static void frame_received(struct tun *t, uint8_t *frame, size_t len)
 		relay->counters.frames_dropped_short++;
 		return;
 	}
-	t->counters.bytes_received += len - FRAME_PACKET_OFFSET;
 	/* Other protocol families can still send frames to the device (linux-x25.md §1.1). */
 	if (frame[2] != (ETH_P_X25_PROTO >> 8) || frame[3] != (ETH_P_X25_PROTO & 0xFF)) {
 		relay->counters.frames_dropped_proto++;
 		return;
 	}
+	t->counters.bytes_received += len - FRAME_PACKET_OFFSET;
 	if (relay->pcap)
 		pcap_record(relay->pcap, t, false, frame + 4, len - 4);
 	if (log_trace_on) {
@@ -218,7 +216,12 @@ void relay_tun_readable(void *ctx, uint32_t events)
 
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR) {
-				log_warn("%s: reading the TUN failed: %s", t->name, strerror(errno));
+				/* Level-triggered: stop watching, or a broken fd would spin the loop. */
+				log_error("%s: reading the TUN failed: %s; removing it (SIGHUP re-creates it)", t->name,
+					  strerror(errno));
+				loop_del(relay->loop, &t->watch);
+				t->link = LINK_DOWN;
+				t->failed = true;
 			}
 			return;
 		}

@@ -78,6 +78,7 @@ struct tun {
 	bool admin_up;  /* last IFF_UP seen via rtnetlink */
 	bool route_added;
 	bool retired;   /* removed from the relay, freed after the current batch */
+	bool failed;    /* the TUN fd broke: removed after the current batch */
 	bool extended;
 	uint16_t lci_start, lci_end; /* range for injected calls, fixed at creation */
 	uint16_t lci_cursor;         /* next candidate, moving down */

@@ -47,7 +47,7 @@ int rtnl_read_links(int fd, rtnl_link_cb cb, void *ctx)
 			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
 				continue;
 			ifi = NLMSG_DATA(h);
-			cb(ctx, ifi->ifi_index, (ifi->ifi_flags & IFF_UP) != 0, h->nlmsg_type == RTM_DELLINK);
+			cb(ctx, ifi->ifi_index, h->nlmsg_type == RTM_DELLINK);
 		}
 	}
 }

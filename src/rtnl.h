@@ -9,10 +9,11 @@
 int rtnl_open_monitor(char *err, size_t errlen);
 
 /*
- * Read pending notifications and call cb(ctx, ifindex, up, gone) for each link message.
- * Returns 0, or -1 on a read error other than EAGAIN.
+ * Read pending notifications and call cb(ctx, ifindex, gone) for each link message. The
+ * flags in a message may be stale by the time it is read, so callers look at the interface
+ * itself. Returns 0, or -1 on a read error other than EAGAIN (ENOBUFS: messages were lost).
  */
-typedef void (*rtnl_link_cb)(void *ctx, int ifindex, bool up, bool gone);
+typedef void (*rtnl_link_cb)(void *ctx, int ifindex, bool gone);
 int rtnl_read_links(int fd, rtnl_link_cb cb, void *ctx);
 
 /*

@@ -35,6 +35,16 @@ static int ifreq_ioctl(unsigned long request, struct ifreq *ifr)
 	return 0;
 }
 
+int tun_is_up(const char *name)
+{
+	struct ifreq ifr = {0};
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ifreq_ioctl(SIOCGIFFLAGS, &ifr) < 0)
+		return -1;
+	return (ifr.ifr_flags & IFF_UP) != 0;
+}
+
 int tun_set_up(const char *name, bool up, char *err, size_t errlen)
 {
 	struct ifreq ifr = {0};
@@ -70,7 +80,11 @@ int tun_open(const char *name, int *ifindex, char *err, size_t errlen)
 	ifr.ifr_flags = IFF_TUN;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		snprintf(err, errlen, "%s: TUNSETIFF failed: %s", name, strerror(errno));
+		snprintf(err, errlen, "%s: cannot create the TUN: %s%s", name, strerror(errno),
+			 errno == EBUSY ? " (another process, perhaps another x25lo, holds it: stop it or change "
+					  "device_prefix)"
+			 : errno == EPERM ? " (x25lo needs CAP_NET_ADMIN)"
+					  : "");
 		goto fail;
 	}
 	/* TUNSETLINK needs the interface down (EBUSY otherwise), e.g. a leftover persistent TUN. */

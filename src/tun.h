@@ -11,6 +11,9 @@
  */
 int tun_open(const char *name, int *ifindex, char *err, size_t errlen);
 
+/* 1 when the interface is up, 0 when down, -1 when it no longer exists (or cannot be read). */
+int tun_is_up(const char *name);
+
 /* Set or clear IFF_UP. Returns 0 or -1 with err set. */
 int tun_set_up(const char *name, bool up, char *err, size_t errlen);
 

@@ -219,12 +219,12 @@ static void lcis_go_round_robin_from_the_top_and_skip_busy_ones(void **state)
 	struct tun *t = relay.tuns[0];
 	struct leg fake = {0};
 
-	assert_int_equal(lci_alloc(t), 4095);
+	assert_int_equal(lci_alloc(t, 0), 4095);
 	/* Mapped in the other direction (a kernel-chosen LCI in our range): skipped. */
 	lci_map(t, 4094, &fake);
-	assert_int_equal(lci_alloc(t), 4093);
+	assert_int_equal(lci_alloc(t, 0), 4093);
 	lci_unmap(t, 4094);
-	assert_int_equal(lci_alloc(t), 4092);
+	assert_int_equal(lci_alloc(t, 0), 4092);
 }
 
 static void the_lci_freed_last_is_taken_only_when_nothing_else_is_free(void **state)
@@ -240,12 +240,12 @@ static void the_lci_freed_last_is_taken_only_when_nothing_else_is_free(void **st
 	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x13, 0x00, 0x00);
 	KERNEL_SENDS(0, 0x1F, 0xFF, 0x17);
 	assert_int_equal(t->lci_last_freed, 4095);
-	assert_int_equal(lci_alloc(t), 4094);              /* the cursor moved on anyway */
+	assert_int_equal(lci_alloc(t, 0), 4094);              /* the cursor moved on anyway */
 	t->lci_cursor = 4095;
-	assert_int_equal(lci_alloc(t), 4094);              /* 4095 was freed last: avoided */
+	assert_int_equal(lci_alloc(t, 0), 4094);              /* 4095 was freed last: avoided */
 	t->lci_start = t->lci_end = 4095;
 	t->lci_cursor = 4095;
-	assert_int_equal(lci_alloc(t), 4095);              /* a range of one reuses it */
+	assert_int_equal(lci_alloc(t, 0), 4095);              /* a range of one reuses it */
 }
 
 static void the_third_call_on_a_two_lci_range_is_cleared_with_no_channel_available(void **state)
@@ -377,6 +377,48 @@ static void a_single_route_injects_back_into_the_same_tun_on_a_relay_lci(void **
 	assert_int_equal(active_calls(), 0);
 }
 
+static void a_call_back_into_its_own_tun_never_gets_the_callers_lci(void **state)
+{
+	struct tun *t = relay.tuns[0];
+
+	close(relay.tuns[1]->fd);
+	close(kernel_fd[1]);
+	free(relay.tuns[1]->calls);
+	free(relay.tuns[1]);
+	relay.tuns[1] = NULL;
+	relay.ntuns = 1;
+	/* The kernel's own LCI 4095 is inside the range: the injected call must take 4094. */
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x0B, 0x66, 0x12, 0x70, 0x01, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_RECEIVES(0, 0x1F, 0xFE, 0x0B, 0x66, 0x12, 0x70, 0x01, 0x12, 0x70, 0x01, 0x00);
+	assert_int_equal(t->legs_mapped, 2);
+	assert_int_equal(t->legs[4095]->side, LEG_CALLER);
+	assert_int_equal(t->legs[4094]->side, LEG_CALLEE);
+	/* With a range of one LCI that is the caller's own, there is no channel for it. */
+	KERNEL_SENDS(0, 0x1F, 0xFE, 0x13, 0x00, 0x00);
+	KERNEL_RECEIVES(0, 0x1F, 0xFE, 0x17);
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x13, 0x00, 0x00);
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x17);
+	assert_int_equal(active_calls(), 0);
+	t->lci_start = t->lci_end = t->lci_cursor = 4095;
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x0B, 0x66, 0x12, 0x70, 0x01, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x13, 0x05, 0x47);
+	assert_int_equal(t->legs_mapped, 0);
+}
+
+static void frames_left_from_before_a_link_loss_are_dropped(void **state)
+{
+	connect_default_call();
+	relay.tuns[1]->link = LINK_DOWN;
+	link_lost(relay.tuns[1], "test");
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x13, 0x09, 0x00);    /* the peer is cleared */
+	/* A stale CALL REQUEST and data still in tunlb1's ring: nothing is relayed or answered. */
+	KERNEL_SENDS(1, 0x10, 0x02, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_SENDS(1, 0x10, 0x01, 0x00, 'x');
+	kernel_receives_nothing(0);
+	kernel_receives_nothing(1);
+	assert_int_equal(relay.counters.frames_dropped_state, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +439,8 @@ int main(void)
 		T(a_modulo_mismatch_is_cleared_not_translated),
 		T(an_unanswered_call_is_cleared_on_both_sides_when_its_timer_expires),
 		T(a_single_route_injects_back_into_the_same_tun_on_a_relay_lci),
+		T(a_call_back_into_its_own_tun_never_gets_the_callers_lci),
+		T(frames_left_from_before_a_link_loss_are_dropped),
 #undef T
 	};
 
