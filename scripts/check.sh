@@ -75,6 +75,16 @@ if "$REPO_DIR/vm/x25lo-vm" prepare; then
 		echo "check: run-vm-tests ended without its summary line (status $vm_status)" >&2
 		failed=$((failed + 1))
 	fi
+	# A capture of one real call, decoded by the host's tshark (the guest has none).
+	set +e
+	"$REPO_DIR/tests/vm/host_pcap_tshark.sh" "$build"
+	tshark_status=$?
+	set -e
+	case $tshark_status in
+	0) echo "PASS host_pcap_tshark"; passed=$((passed + 1)) ;;
+	77) echo "SKIP host_pcap_tshark (tshark not installed)" ;;
+	*) echo "FAIL host_pcap_tshark"; failed=$((failed + 1)) ;;
+	esac
 else
 	echo "check: the VM test bed could not be prepared (see above); VM tests not run" >&2
 	failed=$((failed + 1))
