@@ -109,6 +109,17 @@ static void kernel_receives_nothing(unsigned i)
 	assert_int_equal(errno, EAGAIN);
 }
 
+/* A single-route relay: drop tunlb1. */
+static void keep_only_first_tun(void)
+{
+	close(relay.tuns[1]->fd);
+	close(kernel_fd[1]);
+	free(relay.tuns[1]->calls);
+	free(relay.tuns[1]);
+	relay.tuns[1] = NULL;
+	relay.ntuns = 1;
+}
+
 static unsigned active_calls(void)
 {
 	return relay.calls_by_state[CALL_SETUP] + relay.calls_by_state[CALL_CONNECTED] +
@@ -358,12 +369,7 @@ static void an_unanswered_call_is_cleared_on_both_sides_when_its_timer_expires(v
 
 static void a_single_route_injects_back_into_the_same_tun_on_a_relay_lci(void **state)
 {
-	close(relay.tuns[1]->fd);
-	close(kernel_fd[1]);
-	free(relay.tuns[1]->calls);
-	free(relay.tuns[1]);
-	relay.tuns[1] = NULL;
-	relay.ntuns = 1;
+	keep_only_first_tun();
 	KERNEL_SENDS(0, 0x10, 0x01, 0x0B, 0x66, 0x12, 0x70, 0x01, 0x12, 0x70, 0x01, 0x00);
 	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x0B, 0x66, 0x12, 0x70, 0x01, 0x12, 0x70, 0x01, 0x00);
 	KERNEL_SENDS(0, 0x1F, 0xFF, 0x0F);
@@ -381,12 +387,7 @@ static void a_call_back_into_its_own_tun_never_gets_the_callers_lci(void **state
 {
 	struct tun *t = relay.tuns[0];
 
-	close(relay.tuns[1]->fd);
-	close(kernel_fd[1]);
-	free(relay.tuns[1]->calls);
-	free(relay.tuns[1]);
-	relay.tuns[1] = NULL;
-	relay.ntuns = 1;
+	keep_only_first_tun();
 	/* The kernel's own LCI 4095 is inside the range: the injected call must take 4094. */
 	KERNEL_SENDS(0, 0x1F, 0xFF, 0x0B, 0x66, 0x12, 0x70, 0x01, 0x12, 0x70, 0x01, 0x00);
 	KERNEL_RECEIVES(0, 0x1F, 0xFE, 0x0B, 0x66, 0x12, 0x70, 0x01, 0x12, 0x70, 0x01, 0x00);
