@@ -1,10 +1,10 @@
 /* copyrelay.c - benchmark baseline: copy X.25 frames between two TUNs without LCI mapping.
  *
- * Not part of x25lo. It plays the DCE on two ARPHRD_X25 TUNs (linux-x25.md §1.1, §1.5, §7
- * rule 3) and copies every frame with LCI != 0 unchanged to the other TUN. That is correct
+ * Not part of x25lo. It plays the DCE on two ARPHRD_X25 TUNs (docs/linux-x25.md §1.1, §1.5,
+ * §7 rule 3) and copies every frame with LCI != 0 unchanged to the other TUN. That is correct
  * only while calls go one way (A's kernel always calls, B's kernel always answers): a call
- * in each direction at once can collide on an LCI (vm-findings §2). Its speed is the floor
- * x25lo's relay cost is compared with.
+ * in each direction at once can collide on an LCI (docs/linux-x25.md §9.2). Its speed is the
+ * floor x25lo's relay cost is compared with.
  *
  * One epoll loop, one static frame buffer, one read() and one write() per frame.
  */
@@ -41,7 +41,8 @@ enum {
 #define PH_DISCONNECT 0x02
 #define TYPE_RESTART_REQUEST 0xFB
 #define TYPE_RESTART_CONFIRMATION 0xFF
-/* 64 KiB of payload in one data packet is possible with large packet sizes (§1.2). */
+/* 64 KiB of payload in one data packet is possible with large packet sizes
+ * (docs/linux-x25.md §1.2). */
 #define FRAME_MAX (PI_LEN + 1 + 4 + 65535 + 64)
 
 struct tun_link {
@@ -177,7 +178,8 @@ static void print_stats(const char *label, const struct tun_link links[2])
 	fflush(stdout);
 }
 
-/* LCI-0 traffic and the pseudo-header handshake stay on their own TUN (§7 rules 3 and 9). */
+/* LCI-0 traffic and the pseudo-header handshake stay on their own TUN
+ * (docs/linux-x25.md §7 rules 3 and 9). */
 static void handle_link_frame(struct tun_link *from, const unsigned char *ph, size_t len,
 			      const struct tun_link links[2])
 {
@@ -319,7 +321,8 @@ int main(int argc, char **argv)
 	printf("copyrelay: %s=%s %s=%s\n", links[0].name, links[0].address, links[1].name,
 	       links[1].address);
 	fflush(stdout);
-	/* Proactive bring-up: each fresh neighbour answers with one RESTART REQUEST (§1.5). */
+	/* Proactive bring-up: each fresh neighbour answers with one RESTART REQUEST
+	 * (docs/linux-x25.md §1.5). */
 	for (int i = 0; i < 2; i++)
 		write_link_control(&links[i], PH_CONNECT, NULL, 0);
 

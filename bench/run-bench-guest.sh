@@ -148,8 +148,8 @@ bench_relay() {
 	esac
 	echo "# $relay (pid $RELAY_PID) up"
 
-	# (1) Many short calls (the load vm-findings quotes): 8 callers, one message of 1..1024
-	# bytes each, window 7, packet 128.
+	# (1) Many short calls (the load docs/linux-x25.md §9.12 quotes): 8 callers, one message
+	# of 1..1024 bytes each, window 7, packet 128.
 	start_listener -W 7 -P 128
 	run_load_repeated "$relay" short-calls --calls "$SHORT_CALLS" --parallel 8 --sizes 1-1024 -W 7 -P 128 \
 		--connect-timeout 10000
