@@ -1,6 +1,5 @@
 /* test_x25stress_address.c - calling/called address generation and the message pattern. */
-#include "stress_address.h"
-#include "stress_message.h"
+#include "x25stress.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +14,7 @@ static void test_calling_address_has_goxots_format(void **state)
 {
 	char addr[STRESS_ADDR_BUF];
 
-	/* goxot.md §4.2 example: base 127001, started 16:42, sequence number 195 */
+	/* docs/x25stress.md's example: base 127001, started 16:42, sequence number 195 */
 	stress_calling_address(addr, "127001", 16, 42, 195);
 	assert_string_equal(addr, "127001164200195");
 	stress_calling_address(addr, "127001", 0, 5, 0);

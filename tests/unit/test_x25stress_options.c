@@ -1,5 +1,5 @@
 /* test_x25stress_options.c - x25stress command line: goxot's flags and defaults, bad values refused. */
-#include "stress_options.h"
+#include "x25stress.h"
 
 #include <stdarg.h>
 #include <stddef.h>

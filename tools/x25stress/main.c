@@ -1,7 +1,7 @@
-/* x25stress.c - AF_X25 stress test, a drop-in for goxot's stress_test (see docs/x25stress.md). */
-#include "stress_options.h"
-#include "stress_report.h"
-#include "stress_run.h"
+/* main.c - x25stress: parse the options, run the sender threads or the receiver until they
+ * end or a signal comes, then report (docs/x25stress.md). */
+#include "x25stress.h"
+#include "x25lib.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -10,11 +10,6 @@
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
-
-static double seconds_between(const struct timespec *from, const struct timespec *to)
-{
-	return (double)(to->tv_sec - from->tv_sec) + (double)(to->tv_nsec - from->tv_nsec) / 1e9;
-}
 
 /*
  * SIGINT and SIGTERM are blocked in every thread and read from a signalfd by the main
@@ -39,7 +34,7 @@ int main(int argc, char **argv)
 	static struct stress_options opts;
 	static struct stress_run run;
 	static struct stress_report report = { .opts = &opts };
-	struct timespec started, ended;
+	uint64_t started_ns, ended_ns;
 	int signo = 0, rc;
 
 	stress_options_defaults(&opts);
@@ -57,7 +52,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "x25stress: cannot set up signal handling: %s\n", strerror(errno));
 		return STRESS_EXIT_USAGE;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &started);
+	started_ns = x25_monotonic_ns();
 	if (stress_run_init(&run, &opts, time(NULL)) < 0)
 		return STRESS_EXIT_USAGE;
 
@@ -65,14 +60,14 @@ int main(int argc, char **argv)
 		rc = stress_receiver_run(&run, signal_fd, &signo);
 	else
 		rc = stress_sender_run(&run, signal_fd, &signo);
-	clock_gettime(CLOCK_MONOTONIC, &ended);
+	ended_ns = x25_monotonic_ns();
 	if (rc < 0) {
 		stress_run_destroy(&run);
 		return STRESS_EXIT_USAGE;
 	}
 
 	stress_counters_snapshot(&run.counters, &report.totals);
-	report.duration_s = seconds_between(&started, &ended);
+	report.duration_s = (double)(ended_ns - started_ns) / 1e9;
 	report.interrupted_by = signo;
 	if (opts.latency) {
 		report.have_latency = true;
@@ -81,7 +76,7 @@ int main(int argc, char **argv)
 	}
 	if (opts.leak_check) {
 		report.have_leak = true;
-		leak_check_run(LEAK_PROC_PATH, LEAK_MAX_WAIT_S, &report.leak);
+		leak_check_run(X25_PROC_SOCKET, LEAK_MAX_WAIT_S, &report.leak);
 	}
 	stress_report_print(stdout, &report);
 	rc = STRESS_EXIT_OK;

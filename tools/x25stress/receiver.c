@@ -1,8 +1,9 @@
-/* stress_receiver.c - receiver mode (-r): accept calls, echo every record back (goxot §4.3). */
-#include "stress_run.h"
+/* receiver.c - receiver mode (-r): accept calls, echo every record back
+ * (docs/x25stress.md, end of "What one call does"). */
+#include "x25stress.h"
+#include "x25lib.h"
 
 #include <errno.h>
-#include <linux/x25.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -53,17 +54,15 @@ static void *echo_main(void *arg)
 static int open_listener(struct stress_run *run)
 {
 	const struct stress_options *opts = run->opts;
-	struct sockaddr_x25 local = { .sx25_family = AF_X25 };
-	const char *addr = opts->local_addr[0] ? opts->local_addr : STRESS_WILDCARD_ADDR;
-	int sock = socket(AF_X25, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	const char *addr = opts->local_addr[0] ? opts->local_addr : X25_WILDCARD_ADDRESS;
+	int sock = x25_socket();
 
 	if (sock < 0) {
 		perror("socket");
 		fprintf(stderr, "x25stress: cannot create an AF_X25 socket; is the x25 module loaded (modprobe x25)?\n");
 		return -1;
 	}
-	strcpy(local.sx25_addr.x25_addr, addr);
-	if (bind(sock, (struct sockaddr *)&local, sizeof(local)) < 0) {
+	if (x25_bind(sock, addr) < 0) {
 		stress_count(&run->counters.bind_errors);
 		perror("bind");
 		fprintf(stderr, "x25stress: cannot bind the receiver to '%s'\n", addr);

@@ -1,10 +1,10 @@
-/* stress_sender.c - sender mode: N threads, each making calls of one verified message (goxot §4.2). */
-#include "stress_message.h"
-#include "stress_run.h"
+/* sender.c - sender mode: N threads, each making calls of one verified message
+ * (docs/x25stress.md, "What one call does"), and the addresses and bytes they use. */
+#include "x25stress.h"
+#include "x25lib.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/x25.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -13,11 +13,43 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#define SEQ_DIGITS_MOD 100000u        /* goxot's 5-digit sequence field */
+#define TAIL_MOD 1000000000u          /* HHMM + sequence: 9 digits */
+
+void stress_calling_address(char out[STRESS_ADDR_BUF], const char *base, int hour, int minute,
+			    uint64_t seq)
+{
+	uint64_t tail = ((uint64_t)(hour * 100 + minute) * SEQ_DIGITS_MOD + seq) % TAIL_MOD;
+
+	snprintf(out, STRESS_ADDR_BUF, "%.6s%09" PRIu64, base, tail);
+}
+
+void stress_called_address(char out[STRESS_ADDR_BUF], int64_t start, int64_t end, int width,
+			   uint64_t random)
+{
+	uint64_t span = (uint64_t)(end - start) + 1;
+
+	snprintf(out, STRESS_ADDR_BUF, "%0*" PRId64, width, start + (int64_t)(random % span));
+}
+
+void stress_fill_pattern(uint8_t *payload, size_t len, unsigned thread, unsigned message)
+{
+	for (size_t i = 0; i < len; i++)
+		payload[i] = (uint8_t)((i ^ thread ^ message) & 0xFF);
+}
+
+long stress_first_mismatch(const uint8_t *want, const uint8_t *got, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (want[i] != got[i])
+			return (long)i;
+	return -1;
+}
 
 struct sender {
 	struct stress_run *run;
@@ -40,14 +72,6 @@ struct call {
 
 enum connect_result { CONNECTED, CONNECT_FAILED, CONNECT_TIMED_OUT, CONNECT_ABANDONED };
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-}
-
 static bool stop_requested(const struct stress_run *run)
 {
 	struct pollfd stop = { .fd = run->stop_fd, .events = POLLIN };
@@ -57,11 +81,7 @@ static bool stop_requested(const struct stress_run *run)
 
 static bool past_deadline(const struct stress_run *run)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > run->deadline.tv_sec ||
-	       (now.tv_sec == run->deadline.tv_sec && now.tv_nsec >= run->deadline.tv_nsec);
+	return x25_monotonic_ns() >= run->deadline_ns;
 }
 
 /* goxot's pause after a failure; it ends early when the run is stopped. */
@@ -84,8 +104,7 @@ static void print_cause(const struct sender *s, const struct call *call, int err
 {
 	struct x25_causediag causediag;
 
-	memset(&causediag, 0, sizeof(causediag));
-	if (ioctl(call->sock, SIOCX25GCAUSEDIAG, &causediag) < 0)
+	if (x25_get_causediag(call->sock, &causediag) < 0)
 		return;
 	if (causediag.cause || causediag.diagnostic)
 		printf("Thread %u: Call from %s to %s failed [%s -> %s] Cause: 0x%02x, Diag: %d\n",
@@ -97,57 +116,34 @@ static void print_cause(const struct sender *s, const struct call *call, int err
 }
 
 /*
- * Place the call. Non-blocking connect plus poll, so that a stop request or --connect-timeout
- * can end the wait; closing a socket in state 1 sends a CLEAR REQUEST, whereas a signal
- * interrupting a blocking connect() leaves the called side half-open (linux-x25.md §3.1).
+ * Place the call without blocking (x25_connect_start says why), waiting on the stop eventfd
+ * as well, so that a stop request or --connect-timeout can end the wait.
  */
 static enum connect_result place_call(struct sender *s, struct call *call, int *error)
 {
 	struct stress_run *run = s->run;
-	struct sockaddr_x25 called = { .sx25_family = AF_X25 };
-	int flags = fcntl(call->sock, F_GETFL);
+	struct pollfd waits[2] = {
+		{ .fd = call->sock, .events = POLLOUT },
+		{ .fd = run->stop_fd, .events = POLLIN },
+	};
+	int timeout = run->opts->connect_timeout_ms > 0 ? run->opts->connect_timeout_ms : -1;
 
-	strcpy(called.sx25_addr.x25_addr, call->called);
-	if (flags < 0 || fcntl(call->sock, F_SETFL, flags | O_NONBLOCK) < 0) {
+	*error = x25_connect_start(call->sock, call->called);
+	if (*error == 0)
+		return CONNECTED;
+	if (*error != EINPROGRESS)
+		return CONNECT_FAILED;
+	int ready = poll(waits, 2, timeout);
+	if (ready < 0) {
 		*error = errno;
 		return CONNECT_FAILED;
 	}
-	if (connect(call->sock, (struct sockaddr *)&called, sizeof(called)) < 0) {
-		if (errno != EINPROGRESS) {
-			*error = errno;
-			return CONNECT_FAILED;
-		}
-		struct pollfd waits[2] = {
-			{ .fd = call->sock, .events = POLLOUT },
-			{ .fd = run->stop_fd, .events = POLLIN },
-		};
-		int timeout = run->opts->connect_timeout_ms > 0 ? run->opts->connect_timeout_ms : -1;
-		int ready = poll(waits, 2, timeout);
-
-		if (ready < 0) {
-			*error = errno;
-			return CONNECT_FAILED;
-		}
-		if (ready == 0)
-			return CONNECT_TIMED_OUT;
-		if (waits[0].revents == 0)
-			return CONNECT_ABANDONED;
-		/* Ready: a second connect() reports the outcome and marks the socket connected. */
-		if (connect(call->sock, (struct sockaddr *)&called, sizeof(called)) < 0) {
-			int so_error = 0;
-			socklen_t len = sizeof(so_error);
-
-			*error = errno;
-			if (getsockopt(call->sock, SOL_SOCKET, SO_ERROR, &so_error, &len) == 0 && so_error)
-				*error = so_error;
-			return CONNECT_FAILED;
-		}
-	}
-	if (fcntl(call->sock, F_SETFL, flags) < 0) {
-		*error = errno;
-		return CONNECT_FAILED;
-	}
-	return CONNECTED;
+	if (ready == 0)
+		return CONNECT_TIMED_OUT;
+	if (waits[0].revents == 0)
+		return CONNECT_ABANDONED;
+	*error = x25_connect_finish(call->sock, call->called);
+	return *error == 0 ? CONNECTED : CONNECT_FAILED;
 }
 
 /* Send one message and verify its echo. Returns false if the call cannot carry more. */
@@ -161,7 +157,7 @@ static bool exchange_message(struct sender *s, const struct call *call)
 	s->send_buf[0] = 0x00; /* Q-bit indicator: an ordinary data message */
 	stress_fill_pattern(s->send_buf + 1, len, s->index, message);
 
-	uint64_t sent_at = monotonic_ns();
+	uint64_t sent_at = x25_monotonic_ns();
 	ssize_t sent = send(call->sock, s->send_buf, len + 1, MSG_EOR);
 	if (sent < 0) {
 		stress_count(&c->write_errors);
@@ -185,7 +181,7 @@ static bool exchange_message(struct sender *s, const struct call *call)
 		return false;
 	}
 	if (run->opts->latency)
-		latency_add(&s->echo, monotonic_ns() - sent_at);
+		latency_add(&s->echo, x25_monotonic_ns() - sent_at);
 	long offset = stress_first_mismatch(s->send_buf + 1, s->recv_buf + 1, (size_t)sent - 1);
 	if (offset >= 0) {
 		stress_count(&c->data_mismatches);
@@ -204,9 +200,8 @@ static int open_call_socket(struct sender *s, struct call *call)
 {
 	struct stress_run *run = s->run;
 	struct stress_counters *c = &run->counters;
-	struct sockaddr_x25 local = { .sx25_family = AF_X25 };
 
-	call->sock = socket(AF_X25, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	call->sock = x25_socket();
 	if (call->sock < 0) {
 		static atomic_bool hinted;
 		int error = errno;
@@ -220,8 +215,7 @@ static int open_call_socket(struct sender *s, struct call *call)
 		return -1;
 	}
 	stress_socket_options(run, call->sock, STRESS_SENDER_RCVTIMEO_S);
-	strcpy(local.sx25_addr.x25_addr, call->calling);
-	if (bind(call->sock, (struct sockaddr *)&local, sizeof(local)) < 0) {
+	if (x25_bind(call->sock, call->calling) < 0) {
 		stress_count(&c->bind_errors);
 		perror("bind");
 		close(call->sock);
@@ -257,7 +251,7 @@ static bool make_call(struct sender *s)
 				      ? (uint64_t)rand_r(&s->seed)
 				      : random_u64(&s->seed));
 
-	uint64_t dialled_at = monotonic_ns();
+	uint64_t dialled_at = x25_monotonic_ns();
 	switch (place_call(s, &call, &error)) {
 	case CONNECTED:
 		break;
@@ -278,7 +272,7 @@ static bool make_call(struct sender *s)
 		return false;
 	}
 	if (opts->latency)
-		latency_add(&s->call_setup, monotonic_ns() - dialled_at);
+		latency_add(&s->call_setup, x25_monotonic_ns() - dialled_at);
 	stress_count(&c->calls_connected);
 	stress_record_facilities(run, call.sock);
 

@@ -1,14 +1,12 @@
-/* stress_run.c - state shared by a run's threads, and the socket settings both modes use. */
-#include "stress_run.h"
+/* run.c - state shared by a run's threads, and the socket settings both modes use. */
+#include "x25stress.h"
+#include "x25lib.h"
 
 #include <errno.h>
-#include <linux/x25.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,8 +23,7 @@ int stress_run_init(struct stress_run *run, const struct stress_options *opts, t
 		fprintf(stderr, "x25stress: eventfd: %s\n", strerror(errno));
 		return -1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &run->deadline);
-	run->deadline.tv_sec += opts->run_time_s;
+	run->deadline_ns = x25_monotonic_ns() + (uint64_t)opts->run_time_s * 1000000000u;
 	localtime_r(&start_time, &local);
 	run->start_hour = local.tm_hour;
 	run->start_minute = local.tm_min;
@@ -58,14 +55,13 @@ void stress_run_stop(struct stress_run *run)
 void stress_socket_options(struct stress_run *run, int sock, int rcvtimeo_s)
 {
 	struct timeval timeout = { .tv_sec = rcvtimeo_s };
-	int on = 1;
 
 	if (setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) < 0) {
 		stress_count(&run->counters.setsockopt_errors);
 		perror("setsockopt(SO_RCVTIMEO)");
 	}
 	/* Each send starts with a Q-bit indicator byte, each record read starts with one. */
-	if (setsockopt(sock, SOL_X25, X25_QBITINCL, &on, sizeof(on)) < 0) {
+	if (x25_set_qbitincl(sock) < 0) {
 		stress_count(&run->counters.setsockopt_errors);
 		perror("setsockopt(X25_QBITINCL)");
 	}
@@ -73,14 +69,9 @@ void stress_socket_options(struct stress_run *run, int sock, int rcvtimeo_s)
 
 int stress_request_facilities(struct stress_run *run, int sock)
 {
-	struct x25_facilities facilities = {
-		.winsize_in = (unsigned)run->opts->window,
-		.winsize_out = (unsigned)run->opts->window,
-		.pacsize_in = (unsigned)run->opts->packet_size_log2,
-		.pacsize_out = (unsigned)run->opts->packet_size_log2,
-	};
+	const struct stress_options *opts = run->opts;
 
-	if (ioctl(sock, SIOCX25SFACILITIES, &facilities) < 0) {
+	if (x25_request_facilities(sock, opts->window, (unsigned)opts->packet_size_log2) < 0) {
 		stress_count(&run->counters.facilities_errors);
 		perror("ioctl(SIOCX25SFACILITIES)");
 		return -1;
@@ -92,8 +83,7 @@ void stress_record_facilities(struct stress_run *run, int sock)
 {
 	struct x25_facilities facilities;
 
-	memset(&facilities, 0, sizeof(facilities));
-	if (ioctl(sock, SIOCX25GFACILITIES, &facilities) < 0 || facilities.pacsize_in > 16 ||
+	if (x25_get_facilities(sock, &facilities) < 0 || facilities.pacsize_in > 16 ||
 	    facilities.pacsize_out > 16)
 		return;
 	stress_counters_facilities(&run->counters, 1 << facilities.pacsize_in,

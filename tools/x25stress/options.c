@@ -1,5 +1,5 @@
-/* stress_options.c - parse and validate x25stress's command line; print usage and help. */
-#include "stress_options.h"
+/* options.c - x25stress's command line: goxot's flags and the long options; usage, help. */
+#include "x25stress.h"
 
 #include <errno.h>
 #include <getopt.h>
