@@ -13,12 +13,13 @@
  *
  * Every kernel call is checked; a failure prints what failed and exits 2.
  */
+#include "x25lib.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_arp.h>
 #include <linux/if_tun.h>
-#include <linux/x25.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +51,7 @@ static void fail(const char *fmt, ...)
 
 static int open_x25_socket(void)
 {
-	int fd = socket(AF_X25, SOCK_SEQPACKET, 0);
+	int fd = x25_socket();
 
 	if (fd < 0)
 		fail("socket(AF_X25, SOCK_SEQPACKET, 0): %s (is x25.ko loaded?)", strerror(errno));
@@ -118,7 +119,7 @@ static struct x25_route_struct make_route(const char *address, unsigned int sigd
 {
 	struct x25_route_struct route = { 0 };
 
-	if (strlen(address) > 15)
+	if (strlen(address) > X25_ADDRESS_DIGITS)
 		fail("X.121 address %s is longer than 15 digits", address);
 	snprintf(route.address.x25_addr, sizeof(route.address.x25_addr), "%s", address);
 	route.sigdigits = sigdigits;

@@ -12,7 +12,7 @@ static const char help_text[] =
 	"    -P SIZE             packet size facility: log2 code 4..12 or bytes 16..4096\n"
 	"    -W WIN              window facility 1..127 (both directions)\n"
 	"    --rcvbuf BYTES      SO_RCVBUFFORCE on the listener (inherited by calls); needed for\n"
-	"                        long records at small packet sizes (vm-findings §5)\n"
+	"                        long records at small packet sizes (docs/linux-x25.md §9.5)\n"
 	"    --sndbuf BYTES      SO_SNDBUFFORCE on the listener (inherited by calls): a record of\n"
 	"                        many packets (60000 B at packet size 128) needs about 1 KiB per\n"
 	"                        packet, else the kernel's send() waits forever (a warning says so)\n"

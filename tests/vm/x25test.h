@@ -2,11 +2,12 @@
 #ifndef X25TEST_H
 #define X25TEST_H
 
+#include "x25lib.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <linux/x25.h>
 
 #define X25TEST_PRINTF(fmt_idx, arg_idx) __attribute__((format(printf, fmt_idx, arg_idx)))
 
@@ -57,16 +58,10 @@ unsigned size_for(const struct size_spec *spec, uint64_t index);
 /* Fill a buffer with bytes that depend on (call, message): a crossed or shifted echo is detected. */
 void fill_pattern(unsigned char *buf, size_t len, uint64_t call, uint64_t msg);
 
-/* Socket helpers. Each prints the failure (with the errno text) and returns -1. */
-int x25_socket_open(void);
-int x25_bind_address(int fd, const struct x25_address *addr);
-int x25_apply_facilities(int fd, int window, unsigned pacsize_log2);
-int x25_set_qbitincl(int fd);
-int x25_set_rcvbuf_force(int fd, int bytes);
-int x25_set_sndbuf_force(int fd, int bytes);
+/* Socket helpers over libx25. Each prints the failure (with the errno text) and returns -1. */
+int socket_bind_address(int fd, const struct x25_address *addr);
 /* Socket with Q bit, forced buffers (0: default) and facilities set; -1 after a message. */
-int x25_socket_open_configured(bool qbit, int rcvbuf, int sndbuf, int window,
-			       unsigned pacsize_log2);
+int socket_open_configured(bool qbit, int rcvbuf, int sndbuf, int window, unsigned pacsize_log2);
 bool record_may_block_send(int fd, size_t len);
 int clear_reason(int fd, int err);
 void format_address(const struct x25_address *addr, char *out, size_t outlen);
@@ -75,7 +70,6 @@ void hex_string(const unsigned char *data, size_t len, char *out, size_t outlen)
 /* Writes our pid and a newline to path (--ready-file); -1 after a message naming command. */
 int write_ready_file(const char *command, const char *path);
 
-double monotonic_seconds(void);
 
 int listen_main(int argc, char **argv);
 int call_main(int argc, char **argv);

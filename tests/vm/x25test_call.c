@@ -19,8 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
-
 static void parse_call_opts(int argc, char **argv, struct call_opts *opts)
 {
 	enum { OPT_CUD = 256, OPT_SIZES, OPT_MESSAGES, OPT_QBIT, OPT_INTERRUPT, OPT_RCVBUF, OPT_SNDBUF,
@@ -119,8 +117,8 @@ static void parse_call_opts(int argc, char **argv, struct call_opts *opts)
 /* Socket options that must be set before connect(): Q bit, buffer, facilities, CUD, bind. */
 int call_prepare_socket(const struct call_opts *opts)
 {
-	int fd = x25_socket_open_configured(opts->qbit, opts->rcvbuf, opts->sndbuf, opts->window,
-					    opts->pacsize_log2);
+	int fd = socket_open_configured(opts->qbit, opts->rcvbuf, opts->sndbuf, opts->window,
+					opts->pacsize_log2);
 
 	if (fd < 0)
 		return -1;
@@ -134,7 +132,7 @@ int call_prepare_socket(const struct call_opts *opts)
 			goto fail;
 		}
 	}
-	if (x25_bind_address(fd, &opts->source) < 0)
+	if (socket_bind_address(fd, &opts->source) < 0)
 		goto fail;
 	return fd;
 fail:
@@ -143,51 +141,32 @@ fail:
 }
 
 /* Non-blocking connect bounded by timeout_ms; returns 0 or the errno the call failed with.
- * A blocking connect() interrupted by a signal would leave the peer half-open (§3.1). */
+ * On ETIMEDOUT the caller's close() sends a CLEAR REQUEST from state 1. */
 int call_connect_bounded(int fd, const struct x25_address *dest, int timeout_ms)
 {
-	struct sockaddr_x25 sx25 = {.sx25_family = AF_X25, .sx25_addr = *dest};
-	int flags = fcntl(fd, F_GETFL);
-	int err = 0;
-	socklen_t err_len = sizeof(err);
 	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+	int err = x25_connect_start(fd, dest->x25_addr);
 
-	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
-		return errno;
-	if (connect(fd, (struct sockaddr *)&sx25, sizeof(sx25)) == 0)
-		goto connected;
-	if (errno != EINPROGRESS)
-		return errno;
+	if (err != EINPROGRESS)
+		return err; /* 0: connected at once */
 	for (;;) {
 		int n = poll(&pfd, 1, timeout_ms);
 
 		if (n > 0)
 			break;
 		if (n == 0)
-			return ETIMEDOUT; /* close() then sends CLEAR REQUEST from state 1 */
+			return ETIMEDOUT;
 		if (errno != EINTR)
 			return errno;
 	}
-	/* SO_ERROR says why (ECONNREFUSED, ENETUNREACH, ETIMEDOUT); a second connect() only
-	 * ever says ECONNREFUSED. */
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len) < 0)
-		return errno;
-	if (err)
-		return err;
-	if (connect(fd, (struct sockaddr *)&sx25, sizeof(sx25)) < 0 && errno != EISCONN)
-		return errno;
-connected:
-	/* Back to blocking: a non-blocking send may queue only part of a record. */
-	if (fcntl(fd, F_SETFL, flags) < 0)
-		return errno;
-	return 0;
+	return x25_connect_finish(fd, dest->x25_addr);
 }
 
 struct x25_causediag call_read_causediag(int fd)
 {
-	struct x25_causediag cd = {0, 0};
+	struct x25_causediag cd;
 
-	if (ioctl(fd, SIOCX25GCAUSEDIAG, &cd) < 0)
+	if (x25_get_causediag(fd, &cd) < 0)
 		fail_msg("call: SIOCX25GCAUSEDIAG: %s", strerror(errno));
 	return cd;
 }
@@ -196,10 +175,10 @@ struct x25_causediag call_read_causediag(int fd)
 static int wait_readable(int fd, int timeout_ms)
 {
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};
-	double deadline = monotonic_seconds() + timeout_ms / 1000.0;
+	double deadline = x25_monotonic_seconds() + timeout_ms / 1000.0;
 
 	for (;;) {
-		int left = (int)((deadline - monotonic_seconds()) * 1000.0);
+		int left = (int)((deadline - x25_monotonic_seconds()) * 1000.0);
 		int n = poll(&pfd, 1, left > 0 ? left : 0);
 
 		if (n > 0)
@@ -292,7 +271,7 @@ static void print_facilities(int fd)
 {
 	struct x25_facilities fac;
 
-	if (ioctl(fd, SIOCX25GFACILITIES, &fac) < 0) {
+	if (x25_get_facilities(fd, &fac) < 0) {
 		fail_msg("call: SIOCX25GFACILITIES: %s", strerror(errno));
 		return;
 	}
@@ -317,10 +296,10 @@ static int exchange_interrupt(int fd, const struct call_opts *opts)
 {
 	unsigned char out[X25TEST_MAX_INTERRUPT * 2 + 1], in[X25TEST_MAX_INTERRUPT * 2 + 2];
 	size_t head = opts->qbit ? 1 : 0;
-	/* With X25_QBITINCL the 32-byte cap counts the Q byte (vm-findings §6). */
+	/* With X25_QBITINCL the 32-byte cap counts the Q byte (docs/linux-x25.md §9.6). */
 	size_t cap = X25TEST_MAX_INTERRUPT - head;
 	size_t expect = opts->interrupt_len < cap ? opts->interrupt_len : cap;
-	double deadline = monotonic_seconds() + opts->timeout_ms / 1000.0;
+	double deadline = x25_monotonic_seconds() + opts->timeout_ms / 1000.0;
 	sigset_t urg;
 
 	sigemptyset(&urg);
@@ -355,7 +334,7 @@ static int exchange_interrupt(int fd, const struct call_opts *opts)
 				 strerror(clear_reason(fd, errno)));
 			return EXIT_CHECK_FAILED;
 		}
-		left = deadline - monotonic_seconds();
+		left = deadline - x25_monotonic_seconds();
 		if (left <= 0) {
 			fail_msg("call: no interrupt echo within %d ms", opts->timeout_ms);
 			return EXIT_TIMEOUT;
@@ -547,8 +526,8 @@ static int single_call(const struct call_opts *opts)
 		printf("ok dest=%s messages=%ld bytes=%llu\n", opts->dest.x25_addr, opts->messages,
 		       bytes);
 out:
-	/* The CLEAR REQUEST sent by close() carries the socket's cause/diag (§4.8). */
-	if (opts->has_set_causediag && ioctl(fd, SIOCX25SCAUSEDIAG, &opts->set_causediag) < 0) {
+	/* The CLEAR REQUEST sent by close() carries the socket's cause/diag (docs/linux-x25.md §4.8). */
+	if (opts->has_set_causediag && x25_set_causediag(fd, &opts->set_causediag) < 0) {
 		fail_msg("call: SIOCX25SCAUSEDIAG: %s", strerror(errno));
 		rc = EXIT_CHECK_FAILED;
 	}

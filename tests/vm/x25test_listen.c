@@ -116,8 +116,8 @@ static void parse_listen_opts(int argc, char **argv, struct listen_opts *opts)
 static int open_listener(const struct listen_opts *opts)
 {
 	/* Facilities and CUD matching are inherited by every accepted call (x25_make_new). */
-	int fd = x25_socket_open_configured(opts->qbit, opts->rcvbuf, opts->sndbuf, opts->window,
-					    opts->pacsize_log2);
+	int fd = socket_open_configured(opts->qbit, opts->rcvbuf, opts->sndbuf, opts->window,
+					opts->pacsize_log2);
 
 	if (fd < 0)
 		return -1;
@@ -133,7 +133,7 @@ static int open_listener(const struct listen_opts *opts)
 			goto fail;
 		}
 	}
-	if (x25_bind_address(fd, &opts->address) < 0)
+	if (socket_bind_address(fd, &opts->address) < 0)
 		goto fail;
 	if (listen(fd, opts->backlog) < 0) {
 		fail_msg("listen(backlog %d): %s", opts->backlog, strerror(errno));
@@ -151,10 +151,8 @@ static void print_call_start(const struct served_call *call)
 	struct x25_calluserdata cud;
 	char cud_hex[2 * sizeof(cud.cuddata) + 1];
 
-	if (ioctl(call->fd, SIOCX25GFACILITIES, &fac) < 0) {
+	if (x25_get_facilities(call->fd, &fac) < 0)
 		fail_msg("listen: call %ld: SIOCX25GFACILITIES: %s", call->id, strerror(errno));
-		memset(&fac, 0, sizeof(fac));
-	}
 	if (ioctl(call->fd, SIOCX25GCALLUSERDATA, &cud) < 0) {
 		fail_msg("listen: call %ld: SIOCX25GCALLUSERDATA: %s", call->id, strerror(errno));
 		cud.cudlength = 0;
@@ -194,7 +192,8 @@ static void accept_call(struct listen_state *st)
 		format_address(&local.sx25_addr, call->called, sizeof(call->called));
 	else
 		snprintf(call->called, sizeof(call->called), "?");
-	/* SIGURG is the only notice of an interrupt: poll() shows nothing (vm-findings §6). */
+	/* SIGURG is the only notice of an interrupt, poll() shows nothing (docs/linux-x25.md
+	 * §9.6). */
 	if (st->opts->echo_interrupts && fcntl(fd, F_SETOWN, getpid()) < 0)
 		fail_msg("listen: call %ld: F_SETOWN: %s", call->id, strerror(errno));
 	ev.data.ptr = call;
@@ -210,9 +209,9 @@ static void accept_call(struct listen_state *st)
 /* Ends a call: `reason` is an errno from the socket, or 0 when this side cleared it. */
 static void end_call(struct listen_state *st, struct served_call *call, int reason)
 {
-	struct x25_causediag cd = {0, 0};
+	struct x25_causediag cd;
 
-	if (ioctl(call->fd, SIOCX25GCAUSEDIAG, &cd) < 0)
+	if (x25_get_causediag(call->fd, &cd) < 0)
 		fail_msg("listen: call %ld: SIOCX25GCAUSEDIAG: %s", call->id, strerror(errno));
 	if (st->opts->print_call) {
 		printf("end %ld calling=%s called=%s records=%lu bytes=%lu interrupts=%lu "
@@ -254,7 +253,7 @@ static void serve_record(struct listen_state *st, struct served_call *call)
 	call->bytes += (unsigned long)n;
 	if (st->opts->clear_after_first) {
 		/* The CLEAR REQUEST that close() sends carries this cause/diag (x25_release). */
-		if (ioctl(call->fd, SIOCX25SCAUSEDIAG, &st->opts->clear_causediag) < 0)
+		if (x25_set_causediag(call->fd, &st->opts->clear_causediag) < 0)
 			fail_msg("listen: call %ld: SIOCX25SCAUSEDIAG: %s", call->id, strerror(errno));
 		end_call(st, call, 0);
 		return;

@@ -10,7 +10,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* Load mode: shared by all worker threads. */
@@ -73,7 +72,7 @@ static void load_one_call(struct load_state *st, long call, unsigned char *sendb
 		atomic_fetch_add(&st->bytes, len);
 	}
 	if (opts->has_set_causediag)
-		ioctl(fd, SIOCX25SCAUSEDIAG, &opts->set_causediag);
+		x25_set_causediag(fd, &opts->set_causediag);
 	close(fd);
 	atomic_fetch_add(&st->ok, 1);
 }
@@ -110,7 +109,7 @@ int call_load(const struct call_opts *opts)
 	if (!threads)
 		die_setup("call: out of memory");
 	st.opts = opts;
-	start = monotonic_seconds();
+	start = x25_monotonic_seconds();
 	for (long i = 0; i < nthreads; i++) {
 		int err = pthread_create(&threads[i], NULL, load_worker, &st);
 
@@ -119,7 +118,7 @@ int call_load(const struct call_opts *opts)
 	}
 	for (long i = 0; i < nthreads; i++)
 		pthread_join(threads[i], NULL);
-	elapsed = monotonic_seconds() - start;
+	elapsed = x25_monotonic_seconds() - start;
 	free(threads);
 
 	ok = atomic_load(&st.ok);

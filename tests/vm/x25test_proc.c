@@ -1,8 +1,8 @@
 /* x25test_proc.c - `x25test sockets`, `wait-clean` and `wait-file`: bounded waits on kernel state.
  *
  * Leak checks cannot look once: a closed call lingers in state 2 until the CLEAR CONFIRMATION
- * and then as an orphan (inode 0) until the 5 s heartbeat frees it (vm-findings §4). So these
- * poll /proc every 100 ms until the condition holds or the timeout runs out.
+ * and then as an orphan (inode 0) until the 5 s heartbeat frees it (docs/linux-x25.md §9.4).
+ * So these poll /proc every 100 ms until the condition holds or the timeout runs out.
  */
 #include "x25test.h"
 
@@ -13,79 +13,28 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PROC_X25_SOCKET "/proc/net/x25/socket"
 #define POLL_INTERVAL_MS 100
-
-/* One row of /proc/net/x25/socket; see x25_proc.c for the format. */
-struct socket_row {
-	char dest[16];
-	char src[16];
-	char dev[32];
-	unsigned lci;
-	int state;
-	unsigned long inode;
-	char line[256];
-};
 
 struct socket_census {
 	int total;
 	int listeners_or_idle; /* state 0 with an inode: listeners, or sockets not yet connected */
 	int in_state[6];       /* states 1..5 */
 	int orphans;           /* state 0, inode 0: closed, waiting for the heartbeat */
-	struct socket_row unclean[32];
+	char unclean[32][256]; /* rows in states 1..5 or orphaned, as the kernel printed them */
 	int unclean_count;
 };
 
-/*
- * The two address columns can be empty-looking or even all spaces (a wildcard listener is
- * bound to 15 spaces), so fields are taken from the right: the last 14 are fixed.
- */
-static bool parse_socket_row(const char *line, struct socket_row *row)
+/* Tally the rows of the file's text; a line not in the kernel's format is passed over. */
+static void tally_census(const char *text, struct socket_census *census)
 {
-	char copy[256];
-	char *fields[24];
-	int count = 0;
-	char *save = NULL;
-
-	snprintf(copy, sizeof(copy), "%s", line);
-	for (char *tok = strtok_r(copy, " \t\n", &save); tok && count < 24;
-	     tok = strtok_r(NULL, " \t\n", &save))
-		fields[count++] = tok;
-	if (count < 14)
-		return false;
-	memset(row, 0, sizeof(*row));
-	snprintf(row->line, sizeof(row->line), "%.*s", (int)strcspn(line, "\n"), line);
-	if (count >= 16) {
-		snprintf(row->dest, sizeof(row->dest), "%s", fields[count - 16]);
-		snprintf(row->src, sizeof(row->src), "%s", fields[count - 15]);
-	}
-	snprintf(row->dev, sizeof(row->dev), "%s", fields[count - 14]);
-	row->lci = (unsigned)strtoul(fields[count - 13], NULL, 16);
-	row->state = atoi(fields[count - 12]);
-	row->inode = strtoul(fields[count - 1], NULL, 10);
-	return true;
-}
-
-/* Returns 0, or -1 if the file cannot be read (x25.ko not loaded). */
-static int take_census(struct socket_census *census)
-{
-	FILE *f = fopen(PROC_X25_SOCKET, "r");
-	char line[256];
+	const char *cursor = text;
+	struct x25_proc_socket row;
+	int found;
 
 	memset(census, 0, sizeof(*census));
-	if (!f) {
-		fail_msg("cannot open %s: %s (is x25.ko loaded?)", PROC_X25_SOCKET, strerror(errno));
-		return -1;
-	}
-	if (!fgets(line, sizeof(line), f)) { /* header */
-		fclose(f);
-		return 0;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		struct socket_row row;
-		bool unclean;
-
-		if (!parse_socket_row(line, &row))
+	x25_proc_skip_header(&cursor); /* the first line, whatever it holds */
+	while ((found = x25_proc_next_socket(&cursor, &row)) != 0) {
+		if (found < 0)
 			continue;
 		census->total++;
 		if (row.state >= 1 && row.state <= 5)
@@ -94,12 +43,24 @@ static int take_census(struct socket_census *census)
 			census->orphans++;
 		else
 			census->listeners_or_idle++;
-		unclean = (row.state != 0) || row.inode == 0;
-		if (unclean && census->unclean_count < (int)(sizeof(census->unclean) /
-							     sizeof(census->unclean[0])))
-			census->unclean[census->unclean_count++] = row;
+		if ((row.state != 0 || row.inode == 0) && census->unclean_count < 32)
+			snprintf(census->unclean[census->unclean_count++], sizeof(census->unclean[0]),
+				 "%.*s", (int)row.line_len, row.line);
 	}
-	fclose(f);
+}
+
+/* Returns 0, or -1 if the file cannot be read (x25.ko not loaded). */
+static int take_census(struct socket_census *census)
+{
+	char error[160];
+	char *text = x25_proc_read(X25_PROC_SOCKET, error, sizeof(error));
+
+	if (!text) {
+		fail_msg("%s", error);
+		return -1;
+	}
+	tally_census(text, census);
+	free(text);
 	return 0;
 }
 
@@ -117,7 +78,7 @@ static void print_census(FILE *out, const struct socket_census *c, bool with_row
 	if (!with_rows)
 		return;
 	for (int i = 0; i < c->unclean_count; i++)
-		fprintf(out, "  %s\n", c->unclean[i].line);
+		fprintf(out, "  %s\n", c->unclean[i]);
 	if (c->unclean_count < c->total - c->listeners_or_idle)
 		fprintf(out, "  ... (%d more not shown)\n",
 			c->total - c->listeners_or_idle - c->unclean_count);
@@ -164,18 +125,15 @@ static double parse_timeout_only(const char *cmd, int argc, char **argv, int wan
 int sockets_main(int argc, char **argv)
 {
 	struct socket_census census;
-	FILE *f;
-	char line[256];
+	char error[160], *text;
 
 	parse_timeout_only("sockets", argc, argv, 0);
-	f = fopen(PROC_X25_SOCKET, "r");
-	if (!f)
-		die_setup("cannot open %s: %s (is x25.ko loaded?)", PROC_X25_SOCKET, strerror(errno));
-	while (fgets(line, sizeof(line), f))
-		fputs(line, stdout);
-	fclose(f);
-	if (take_census(&census) < 0)
-		return EXIT_SETUP;
+	text = x25_proc_read(X25_PROC_SOCKET, error, sizeof(error));
+	if (!text)
+		die_setup("%s", error);
+	fputs(text, stdout);
+	tally_census(text, &census);
+	free(text);
 	print_census(stdout, &census, false); /* rows were printed in full above */
 	return EXIT_OK;
 }
@@ -183,18 +141,18 @@ int sockets_main(int argc, char **argv)
 int wait_clean_main(int argc, char **argv)
 {
 	double timeout = parse_timeout_only("wait-clean", argc, argv, 0);
-	double start = monotonic_seconds();
+	double start = x25_monotonic_seconds();
 	struct socket_census census;
 
 	for (;;) {
 		if (take_census(&census) < 0)
 			return EXIT_SETUP;
 		if (census_is_clean(&census)) {
-			printf("clean after %.1f s: ", monotonic_seconds() - start);
+			printf("clean after %.1f s: ", x25_monotonic_seconds() - start);
 			print_census(stdout, &census, true);
 			return EXIT_OK;
 		}
-		if (monotonic_seconds() - start >= timeout)
+		if (x25_monotonic_seconds() - start >= timeout)
 			break;
 		sleep_ms(POLL_INTERVAL_MS);
 	}
@@ -207,10 +165,10 @@ int wait_file_main(int argc, char **argv)
 {
 	double timeout = parse_timeout_only("wait-file", argc, argv, 1);
 	const char *path = argv[optind];
-	double start = monotonic_seconds();
+	double start = x25_monotonic_seconds();
 
 	while (access(path, F_OK) != 0) {
-		if (monotonic_seconds() - start >= timeout) {
+		if (x25_monotonic_seconds() - start >= timeout) {
 			fail_msg("wait-file: %s did not appear within %.1f s", path, timeout);
 			return EXIT_TIMEOUT;
 		}

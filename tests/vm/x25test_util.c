@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 bool x25test_verbose;
@@ -109,7 +107,7 @@ void parse_address(const char *opt, const char *text, struct x25_address *addr)
 
 	memset(addr, 0, sizeof(*addr));
 	if (strcmp(text, "*") == 0) {
-		memset(addr->x25_addr, ' ', 15);
+		strcpy(addr->x25_addr, X25_WILDCARD_ADDRESS);
 		return;
 	}
 	if (len > 15)
@@ -252,82 +250,28 @@ size_t largest_record(int fd)
 	struct x25_facilities fac;
 	size_t packet = 128, len = X25TEST_MAX_RECORD;
 
-	if (ioctl(fd, SIOCX25GFACILITIES, &fac) == 0 && fac.pacsize_out)
+	if (x25_get_facilities(fd, &fac) == 0 && fac.pacsize_out)
 		packet = (size_t)1 << fac.pacsize_out;
 	while (len + 4 * ((len + packet - 1) / packet) > X25TEST_MAX_RECORD)
 		len--;
 	return len;
 }
 
-int x25_socket_open(void)
+/* The wrappers below print the failure in x25test's words; libx25 does the AF_X25 part. */
+int socket_bind_address(int fd, const struct x25_address *addr)
 {
-	int fd = socket(AF_X25, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		fail_msg("socket(AF_X25): %s (is x25.ko loaded? `modprobe x25`)", strerror(errno));
-	return fd;
-}
-
-int x25_bind_address(int fd, const struct x25_address *addr)
-{
-	struct sockaddr_x25 sx25 = {.sx25_family = AF_X25, .sx25_addr = *addr};
-
-	if (bind(fd, (struct sockaddr *)&sx25, sizeof(sx25)) < 0) {
+	if (x25_bind(fd, addr->x25_addr) < 0) {
 		fail_msg("bind(\"%s\"): %s", addr->x25_addr, strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-/* window 0 or pacsize 0 leaves that value at the socket default (window 2, packet 128). */
-int x25_apply_facilities(int fd, int window, unsigned pacsize_log2)
+/* SO_RCVBUFFORCE or SO_SNDBUFFORCE: beyond the sysctl limits, so it needs CAP_NET_ADMIN. */
+static int force_buffer(int fd, int option, const char *option_name, int bytes)
 {
-	struct x25_facilities fac;
-
-	if (window == 0 && pacsize_log2 == 0)
-		return 0;
-	if (ioctl(fd, SIOCX25GFACILITIES, &fac) < 0) {
-		fail_msg("ioctl(SIOCX25GFACILITIES): %s", strerror(errno));
-		return -1;
-	}
-	if (window != 0)
-		fac.winsize_in = fac.winsize_out = (unsigned)window;
-	if (pacsize_log2 != 0)
-		fac.pacsize_in = fac.pacsize_out = pacsize_log2;
-	if (ioctl(fd, SIOCX25SFACILITIES, &fac) < 0) {
-		fail_msg("ioctl(SIOCX25SFACILITIES window=%d pacsize=%u): %s (window 1..127, packet "
-			 "size code 4..12)",
-			 window, pacsize_log2, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-int x25_set_qbitincl(int fd)
-{
-	int on = 1;
-
-	if (setsockopt(fd, SOL_X25, X25_QBITINCL, &on, sizeof(on)) < 0) {
-		fail_msg("setsockopt(X25_QBITINCL): %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-int x25_set_rcvbuf_force(int fd, int bytes)
-{
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0) {
-		fail_msg("setsockopt(SO_RCVBUFFORCE, %d): %s (needs CAP_NET_ADMIN)", bytes,
-			 strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-int x25_set_sndbuf_force(int fd, int bytes)
-{
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof(bytes)) < 0) {
-		fail_msg("setsockopt(SO_SNDBUFFORCE, %d): %s (needs CAP_NET_ADMIN)", bytes,
+	if (setsockopt(fd, SOL_SOCKET, option, &bytes, sizeof(bytes)) < 0) {
+		fail_msg("setsockopt(%s, %d): %s (needs CAP_NET_ADMIN)", option_name, bytes,
 			 strerror(errno));
 		return -1;
 	}
@@ -336,20 +280,31 @@ int x25_set_sndbuf_force(int fd, int bytes)
 
 /* The settings both call and listen sockets take before bind(): a socket ready for the CUD
  * and the bind, or -1 (closed) after the failure was printed. */
-int x25_socket_open_configured(bool qbit, int rcvbuf, int sndbuf, int window,
-			       unsigned pacsize_log2)
+int socket_open_configured(bool qbit, int rcvbuf, int sndbuf, int window, unsigned pacsize_log2)
 {
-	int fd = x25_socket_open();
+	int fd = x25_socket();
 
-	if (fd < 0)
-		return -1;
-	if ((qbit && x25_set_qbitincl(fd) < 0) || (rcvbuf && x25_set_rcvbuf_force(fd, rcvbuf) < 0) ||
-	    (sndbuf && x25_set_sndbuf_force(fd, sndbuf) < 0) ||
-	    x25_apply_facilities(fd, window, pacsize_log2) < 0) {
-		close(fd);
+	if (fd < 0) {
+		fail_msg("socket(AF_X25): %s (is x25.ko loaded? `modprobe x25`)", strerror(errno));
 		return -1;
 	}
+	if (qbit && x25_set_qbitincl(fd) < 0) {
+		fail_msg("setsockopt(X25_QBITINCL): %s", strerror(errno));
+		goto fail;
+	}
+	if ((rcvbuf && force_buffer(fd, SO_RCVBUFFORCE, "SO_RCVBUFFORCE", rcvbuf) < 0) ||
+	    (sndbuf && force_buffer(fd, SO_SNDBUFFORCE, "SO_SNDBUFFORCE", sndbuf) < 0))
+		goto fail;
+	if (x25_request_facilities(fd, window, pacsize_log2) < 0) {
+		fail_msg("ioctl(SIOCX25SFACILITIES window=%d pacsize=%u): %s (window 1..127, packet "
+			 "size code 4..12)",
+			 window, pacsize_log2, strerror(errno));
+		goto fail;
+	}
 	return fd;
+fail:
+	close(fd);
+	return -1;
 }
 
 /*
@@ -364,7 +319,7 @@ bool record_may_block_send(int fd, size_t len)
 	socklen_t optlen = sizeof(sndbuf);
 	size_t packet, fragments, per_fragment = 1, whole = 1, need;
 
-	if (len <= 4096 || ioctl(fd, SIOCX25GFACILITIES, &fac) < 0 ||
+	if (len <= 4096 || x25_get_facilities(fd, &fac) < 0 ||
 	    getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &optlen) < 0)
 		return false;
 	packet = fac.pacsize_out ? (size_t)1 << fac.pacsize_out : 128;
@@ -439,12 +394,4 @@ int write_ready_file(const char *command, const char *path)
 	}
 	close(fd);
 	return 0;
-}
-
-double monotonic_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
