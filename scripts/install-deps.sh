@@ -17,8 +17,8 @@ PACKAGES=(
 	# image unpacking (xz/zstd) and the out-of-tree x25.ko build
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd make bc binutils
 	# tests: packet dissection (tshark), metrics format check (promtool),
-	# helper scripts
-	tshark prometheus python3
+	# and the lint suite's shellcheck over every shell script
+	tshark prometheus shellcheck
 )
 
 if [[ $(id -u) != 0 ]]; then

@@ -54,6 +54,7 @@ check "a bad -stats-port is refused, exit 2" 2 '-stats-port: "70000" is not a po
 if [ -e /proc/net/x25 ]; then
 	echo "skip: this host has X.25, the no-AF_X25 refusal cannot be checked here"
 else
+	# shellcheck disable=SC2016 # the backquotes are part of the expected message, not a command
 	check "no AF_X25: refuses to start with advice, exit 1" 1 'this kernel has no X.25 \(AF_X25\): load it with `modprobe x25`' \
 		"$x25lo" -config "$dir/config.json"
 fi

@@ -4,7 +4,9 @@
 #       -- sh /x25lo/tests/bench_stats_polling.sh [ROUNDS]
 # Each round runs the same load (x25test load mode) three times: without a client, with the
 # client loop writing into /dev/null (control), and with the client polling x25lo.
+# shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
+# shellcheck source=stats_lib.sh
 . /x25lo/tests/stats_lib.sh
 
 ROUNDS=${1:-3}
@@ -16,7 +18,7 @@ start_listener 127002 echo -W 7 -P 1024 --rcvbuf 4194304
 
 # load: 400 calls, 8 at a time, 20 messages of 1024 bytes each (packet size 1024, window 7).
 load() {
-	x25test call 127002 -s 127001 --calls ${CALLS:-400} --parallel ${PARALLEL:-8} --messages 20 --sizes 1024 -P 1024 -W 7 \
+	x25test call 127002 -s 127001 --calls "${CALLS:-400}" --parallel "${PARALLEL:-8}" --messages 20 --sizes 1024 -P 1024 -W 7 \
 		--rcvbuf 4194304 --timeout 60 || fail "load failed"
 }
 

@@ -2,6 +2,7 @@
 # demo_guest.sh [x25stress options] - the article's stress test through x25lo, inside the VM.
 # Run by scripts/demo.sh (make demo). Options are appended to the sender's command line, so
 # "-T 5" shortens the run. Exits non-zero if a call failed, data mismatched or a socket leaked.
+# shellcheck source=stress_lib.sh
 . "$(dirname "$0")/stress_lib.sh"
 
 SENDER="x25stress -l 8192 -N 32 -d 127002,127002 -b 50 -T 20 -n 100000 -W 7 -P 2048"

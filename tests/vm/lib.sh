@@ -94,7 +94,15 @@ start_listener() {
 	rm -f "/tmp/$name.ready"
 	x25test listen "$addr" --ready-file "/tmp/$name.ready" "$@" >"/tmp/$name.out" 2>&1 &
 	eval "${name}_PID=\$!"
-	x25test wait-file "/tmp/$name.ready" --timeout 10 >/dev/null || fail "listener $name on $addr did not start: $(cat /tmp/$name.out)"
+	x25test wait-file "/tmp/$name.ready" --timeout 10 >/dev/null || fail "listener $name on $addr did not start: $(cat "/tmp/$name.out")"
+}
+
+# tunlb_devices: the names of the network devices whose name contains tunlb (x25lo's TUNs).
+tunlb_devices() {
+	for dev in /sys/class/net/*tunlb*; do
+		[ -e "$dev" ] && printf '%s\n' "${dev##*/}"
+	done
+	return 0
 }
 
 # expect_clean: no socket left in states 1-5 and no orphans (bounded by the 5 s heartbeat).

@@ -12,6 +12,7 @@ fetch() {
 
 # fetch_into VAR PATH: VAR=body of GET PATH, or fail the test.
 fetch_into() {
+	# shellcheck disable=SC2034 # read by the eval
 	body=$(fetch "$2") || fail "GET $2 failed: $(cat /tmp/fetch.err)"
 	eval "$1=\$body"
 }

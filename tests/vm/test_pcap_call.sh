@@ -4,6 +4,7 @@
 #   "PCAP-BEGIN" and "PCAP-END" lines, so the host can decode it with tshark
 #   (tests/vm/host_pcap_tshark.sh); the guest has no tshark.
 # x25lo-vm: --timeout 120
+# shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
 
 CAPTURE=/tmp/call.pcapng

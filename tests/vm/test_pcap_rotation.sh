@@ -2,6 +2,7 @@
 # grows past the cap and both are complete pcapng files (section header, interface blocks
 # before their records, block lengths adding up to the file size).
 # x25lo-vm: --timeout 300
+# shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
 
 CAPTURE=/tmp/rot.pcapng

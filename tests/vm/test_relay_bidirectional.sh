@@ -1,7 +1,8 @@
 # Calls in both directions at once under load (listeners on both addresses, callers each
 # way): no failures and no mismatches. A plain copy relay fails ~25% of such calls
-# (vm-findings.md §2); x25lo maps LCIs per TUN.
+# (docs/linux-x25.md §9.2); x25lo maps LCIs per TUN.
 # x25lo-vm: --timeout 600
+# shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
 
 write_config '"127001","127002"'

@@ -1,4 +1,5 @@
 # A clear cause and diagnostic set by either side (SIOCX25SCAUSEDIAG) reach the other side.
+# shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
 
 write_config '"127001","127002"'
@@ -9,6 +10,7 @@ start_listener 127002 srv --clear-causediag 0x42:0x39
 out=$(x25test call 127002 -s 127001 --sizes 16 --expect-causediag 0x42:0x39 --timeout 10) ||
 	fail "caller did not see the listener's cause/diag: $out"
 note "listener's cause 0x42 diag 0x39 reached the caller"
+# shellcheck disable=SC2154 # srv_PID is set by start_listener (eval in lib.sh)
 kill "$srv_PID"; wait "$srv_PID"
 
 # The caller clears with its own cause/diag: the listener must see it.

@@ -1,19 +1,20 @@
 # Echo calls through x25lo: records from 1 byte up to the largest the kernel can carry arrive
 # intact, one record per message, at packet sizes 128..4096, with and without the Q bit;
 # interrupts and call user data reach the peer; negotiated facilities equal what a direct
-# link gives (vm-findings.md §8).
+# link gives (docs/linux-x25.md §9.8).
 #
 # The largest record is the kernel's, not x25lo's: x25_state3_machine resets a call once the
 # fragments of one record, 3-byte headers included, pass 65535 bytes, so a record of L bytes
 # at packet size P needs L + 3 * ceil(L / P) <= 65535 (64032 at P=128, 65487 at P=4096),
 # and 65535 itself never fits. Both limits are asserted here, so x25lo lowering them fails.
 # x25lo-vm: --timeout 600
+# shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
 
 write_config '"127001","127002"'
 start_x25lo 2
 
-# Long records at small packet sizes need a large receive buffer (vm-findings.md §5).
+# Long records at small packet sizes need a large receive buffer (docs/linux-x25.md §9.5).
 start_listener 127002 echo --qbit --echo-interrupts --print-call --rcvbuf 4194304 --sndbuf 4194304 -W 7 -P 4096
 
 # largest_record P: the largest L with L + 3 * ceil(L / P) <= 65535.
@@ -25,7 +26,7 @@ for ps in 128 256 512 1024 2048 4096; do
 	case $ps in 128) code=7 ;; 256) code=8 ;; 512) code=9 ;; 1024) code=10 ;; 2048) code=11 ;; 4096) code=12 ;; esac
 	max=$(largest_record $ps)
 	out=$(x25test call 127002 -s 127001 -P $ps -W 7 --rcvbuf 4194304 --sndbuf 4194304 --qbit \
-		--sizes 1,2,127,128,129,1000,4096,8193,32768,$max --print-facilities --timeout 60) ||
+		--sizes 1,2,127,128,129,1000,4096,8193,32768,"$max" --print-facilities --timeout 60) ||
 		fail "echo at packet size $ps with Q bits (largest record $max): $out"
 	echo "$out" | grep -q "winsize_in=7 winsize_out=7 pacsize_in=$code pacsize_out=$code" ||
 		fail "packet size $ps: unexpected facilities: $out"
@@ -37,7 +38,7 @@ out=$(x25test call 127002 -s 127001 -P 4096 -W 7 --rcvbuf 4194304 --sndbuf 41943
 	fail "a 65488-byte record at packet size 4096 passed; the kernel limit changed?"
 note "65488 bytes at packet size 4096 is cut by the kernel, as expected: $out"
 
-out=$(x25test call 127002 -s 127001 --sizes 1,128,4096,$(largest_record 128) --rcvbuf 4194304 --sndbuf 4194304 --timeout 60) ||
+out=$(x25test call 127002 -s 127001 --sizes 1,128,4096,"$(largest_record 128)" --rcvbuf 4194304 --sndbuf 4194304 --timeout 60) ||
 	fail "echo without Q bit: $out"
 note "default facilities, no Q bit: $out"
 

@@ -1,4 +1,5 @@
 # extended: true puts every TUN in modulo 128: a window of 127 is negotiated and data flows.
+# shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
 
 write_config '"127001","127002"' '"extended": true'

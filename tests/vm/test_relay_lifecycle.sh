@@ -1,6 +1,7 @@
 # Start-up refusals (x25_forward=1, a route owned by another device), SIGTERM with calls up
 # (both sides cleared, routes and TUNs removed, exit 0), and a route removed by reload (its
 # TUN and route go, the peers of its calls are cleared, other calls continue).
+# shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
 
 write_config '"127001","127002"'
@@ -22,7 +23,7 @@ wait_for "the other relay" 100 grep -q "other0: link operational" /tmp/other.log
 x25lo -config "$X25LO_CONFIG" >/tmp/refuse.log 2>&1 && fail "x25lo started although 127002 is routed elsewhere"
 grep -q "route for 127002 already exists on other0" /tmp/refuse.log || fail "no reason given: $(cat /tmp/refuse.log)"
 note "refused a taken route: $(cat /tmp/refuse.log)"
-[ -z "$(ls /sys/class/net | grep tunlb)" ] || fail "the refused start left TUNs behind"
+[ -z "$(tunlb_devices)" ] || fail "the refused start left TUNs behind"
 kill -TERM "$other"
 wait "$other" || fail "the other relay did not exit cleanly"
 
@@ -56,7 +57,7 @@ wait "$X25LO_PID" || fail "x25lo did not exit 0 on SIGTERM"
 wait "$h2" && fail "the held call survived SIGTERM"
 grep -q "cause=0x09" /tmp/h2.out || fail "the caller should see cause 0x09: $(cat /tmp/h2.out)"
 wait_for "the 127002 listener to see cause 0x09" 50 grep -q "^end .*cause=0x09" /tmp/srv2.out
-[ -z "$(ls /sys/class/net | grep tunlb)" ] || fail "TUNs left after SIGTERM: $(ls /sys/class/net)"
+[ -z "$(tunlb_devices)" ] || fail "TUNs left after SIGTERM: $(ls /sys/class/net)"
 grep -q tunlb /proc/net/x25/route && fail "routes left after SIGTERM: $(cat /proc/net/x25/route)"
 note "SIGTERM cleared both sides and removed TUNs and routes"
 expect_clean

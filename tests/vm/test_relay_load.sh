@@ -1,6 +1,7 @@
 # 2,000 sequential calls and 200 concurrent calls: afterwards only listeners are left in
 # /proc/net/x25/socket, and x25lo holds no calls and no LCIs.
 # x25lo-vm: --timeout 600
+# shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
 
 write_config '"127001","127002"'
@@ -19,6 +20,7 @@ while [ $i -le 200 ]; do
 	pids="$pids $!"
 	i=$((i + 1))
 done
+# shellcheck disable=SC2016 # expanded by the sh -c, at each try
 wait_for "200 concurrent calls to be connected" 600 sh -c '[ $(ls /tmp/hold.* 2>/dev/null | grep -vc out) -ge 200 ]'
 connected=$(awk 'NR > 1 && $5 == 3' /proc/net/x25/socket | wc -l)
 note "200 calls connected at once ($connected sockets in state 3)"

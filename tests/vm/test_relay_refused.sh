@@ -1,5 +1,6 @@
 # A call to an address nobody listens on fails at once with ECONNREFUSED and the kernel's
 # cause (0x01, diagnostic 0); x25lo keeps no state for it.
+# shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
 
 write_config '"127001","127002"'

@@ -1,6 +1,7 @@
 # SIGHUP adds a route while a call runs: the new address answers and the running call is
 # intact. `ip link set tunlb1 down; ip link set tunlb1 up` clears the peer of each call on
 # it, and new calls work again.
+# shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
 
 write_config '"127001","127002"'

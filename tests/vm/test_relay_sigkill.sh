@@ -1,6 +1,7 @@
 # SIGKILL x25lo during calls: both applications get an error within 1 s (closing a
 # non-persistent TUN unregisters it and the kernel kills its sockets); a restarted x25lo
 # serves new calls.
+# shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
 
 write_config '"127001","127002"'
@@ -24,7 +25,7 @@ wait_for "the listener to see its call end" 10 grep -Eq "^end 1 .*reason=(ENETUN
 note "listener saw its call end: $(grep '^end' /tmp/srv.out)"
 
 # No TUN and no route survive the process.
-[ -z "$(ls /sys/class/net | grep tunlb)" ] || fail "TUNs survived x25lo: $(ls /sys/class/net)"
+[ -z "$(tunlb_devices)" ] || fail "TUNs survived x25lo: $(ls /sys/class/net)"
 grep -q tunlb /proc/net/x25/route && fail "routes survived x25lo: $(cat /proc/net/x25/route)"
 
 start_x25lo 2

@@ -1,6 +1,7 @@
 # A single route: the call is injected back into the same TUN on a relay LCI (the kernel
 # accepts that: proved here). An LCI range of two clears the third concurrent call with
 # cause 0x05, diagnostic 71 (0x47), and nothing hangs.
+# shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
 
 LCI_START=4094 LCI_END=4095 write_config '"127001"'

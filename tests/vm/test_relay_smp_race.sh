@@ -1,7 +1,8 @@
-# On 2 vCPUs concurrent connect()s can be handed the same LCI (vm-findings.md §3). Whatever
+# On 2 vCPUs concurrent connect()s can be handed the same LCI (docs/linux-x25.md §9.3). Whatever
 # the kernel's race does to individual calls, no socket may stay in states 1, 2, 4 or 5,
 # and x25lo must end with no calls and no mapped LCIs.
 # x25lo-vm: --smp 2 --timeout 600
+# shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
 
 write_config '"127001","127002"'

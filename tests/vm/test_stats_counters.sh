@@ -12,7 +12,9 @@
 # 6-digit addresses, facility length, packet size and window), the kernel's CALL ACCEPTED
 # 11 (header, address and facility lengths, the two facilities).
 # x25lo-vm: --timeout 300
+# shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
+# shellcheck source=stats_lib.sh
 . /x25lo/tests/stats_lib.sh
 
 STATS_PORT=8004
@@ -26,6 +28,7 @@ fetch_into VARZ0 /varz
 # delta KEY [SUBKEY]: change of a /varz value since VARZ0 (absent map entries count as 0).
 delta() {
 	now=$(VARZ=$VARZ varz_value "$@")
+	# shellcheck disable=SC2153 # VARZ0 is set by fetch_into (eval in stats_lib.sh)
 	was=$(VARZ=$VARZ0 varz_value "$@")
 	echo $((${now:-0} - ${was:-0}))
 }
@@ -111,6 +114,7 @@ for check in "packets_handled CALL_REQ 5" "packets_handled CALL_CONN 4" "packets
 	"interface_sessions_opened tunlb0 5" "interface_sessions_opened tunlb1 5" \
 	"interface_packets_received tunlb1 21" "interface_packets_received tunlb0 22" \
 	"interface_packets_sent tunlb0 21" "interface_packets_sent tunlb1 22"; do
+	# shellcheck disable=SC2086 # split "KEY SUBKEY CHANGE" on purpose
 	set -- $check
 	if [ "$2" = - ]; then
 		expect_eq "change of $1" "$3" "$(delta "$1")"
@@ -129,6 +133,7 @@ expect_eq "/sessions after" "[]" "$(fetch /sessions)"
 
 # /metrics carries the same figures as /varz.
 fetch_into METRICS /metrics
+# shellcheck disable=SC2089 # the quotes are part of the metric names, kept literally
 for pair in "packets_handled DATA x25lo_packets_handled_total{type=\"DATA\"}" \
 	"packets_handled RR x25lo_packets_handled_total{type=\"RR\"}" \
 	"causes_received 0x00 x25lo_clears_total{direction=\"received\",cause=\"0x00\"}" \
@@ -138,6 +143,7 @@ for pair in "packets_handled DATA x25lo_packets_handled_total{type=\"DATA\"}" \
 	"interface_bytes_received tunlb1 x25lo_tun_bytes_total{tun=\"tunlb1\",direction=\"received\"}" \
 	"interface_call_request tunlb1 x25lo_tun_call_packets_total{tun=\"tunlb1\",type=\"CALL_REQ\"}" \
 	"interface_sessions_closed tunlb0 x25lo_tun_sessions_closed_total{tun=\"tunlb0\"}"; do
+	# shellcheck disable=SC2086,SC2090 # split "KEY SUBKEY METRIC" on purpose; METRIC's quotes are literal
 	set -- $pair
 	if [ "$2" = - ]; then v=$(varz_value "$1"); else v=$(varz_value "$1" "$2"); fi
 	expect_eq "/metrics $3 vs /varz" "$v" "$(metric_value "$3")"

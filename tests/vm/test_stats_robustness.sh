@@ -3,7 +3,9 @@
 # are dropped after the connection timeout (10 s) and the server answers again. Methods
 # other than GET/HEAD/OPTIONS get 405 with Allow, unknown paths 404, OPTIONS goxot's CORS.
 # x25lo-vm: --timeout 300
+# shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
+# shellcheck source=stats_lib.sh
 . /x25lo/tests/stats_lib.sh
 
 STATS_PORT=8004
@@ -12,13 +14,13 @@ start_x25lo 2
 wait_stats_server
 start_listener 127002 echo
 
-# raw REQUEST: send REQUEST as is and print the answer's status line.
+# raw REQUEST: send REQUEST (its \r\n escapes expanded) and print the answer's status line.
 raw() {
-	printf "$1" | busybox timeout 10 busybox nc 127.0.0.1 "$STATS_PORT" | head -n 1 | tr -d '\r'
+	printf '%b' "$1" | busybox timeout 10 busybox nc 127.0.0.1 "$STATS_PORT" | head -n 1 | tr -d '\r'
 }
 # raw_headers REQUEST: the whole header block of the answer.
 raw_headers() {
-	printf "$1" | busybox timeout 10 busybox nc 127.0.0.1 "$STATS_PORT" | sed '/^\r$/q' | tr -d '\r'
+	printf '%b' "$1" | busybox timeout 10 busybox nc 127.0.0.1 "$STATS_PORT" | sed '/^\r$/q' | tr -d '\r'
 }
 
 expect_eq "POST /varz" "HTTP/1.1 405 Method Not Allowed" "$(raw 'POST /varz HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc')"

@@ -3,6 +3,7 @@
 # through x25lo. A relay that leaks half-cleared sockets makes run two slower (the article's
 # leak made it 5x slower); here run two must reach at least 60% of run one's calls/s, and no
 # socket may be left behind.
+# shellcheck source=stress_lib.sh
 . "$(dirname "$0")/stress_lib.sh"
 
 RUN_SECONDS=${STRESS_RUN_SECONDS:-4}
@@ -32,7 +33,9 @@ run 2 --leak-check
 
 rate1=$(stress_json_number "$STRESS_TMP/run1.json" calls_per_second)
 rate2=$(stress_json_number "$STRESS_TMP/run2.json" calls_per_second)
-[ -n "$rate1" ] && [ -n "$rate2" ] || stress_fail "no calls_per_second in the JSON summaries"
+if [ -z "$rate1" ] || [ -z "$rate2" ]; then
+	stress_fail "no calls_per_second in the JSON summaries"
+fi
 echo "calls/s: run 1 $rate1, run 2 $rate2"
 awk -v r1="$rate1" -v r2="$rate2" -v min="$MIN_RATIO" 'BEGIN { exit !(r1 > 0 && r2 >= min * r1) }' ||
 	stress_fail "run 2 made $rate2 calls/s, less than $MIN_RATIO x run 1's $rate1: sockets from run 1 are slowing the kernel down"

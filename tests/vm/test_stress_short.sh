@@ -1,6 +1,7 @@
 #!/bin/sh
 # test_stress_short.sh - a few seconds of the article's stress test (8 threads) through x25lo:
 # no mismatches, no short receives, no leaked sockets, negotiated sizes 2048/7 both ways.
+# shellcheck source=stress_lib.sh
 . "$(dirname "$0")/stress_lib.sh"
 
 stress_start_relay

@@ -5,6 +5,7 @@
 #     the clearing sockets left behind and --strict turns that into exit status 2;
 #  3. SIGINT while calls are ringing: summary printed from normal code, exit 0, ringing calls
 #     cleared (no socket left in state 1) and, once the relay runs again, nothing left at all.
+# shellcheck source=stress_lib.sh
 . "$(dirname "$0")/stress_lib.sh"
 
 # count_states "1 2": X.25 sockets in those states (the state is the 12th field from the right).
