@@ -1,11 +1,14 @@
 # Thin wrapper for the README's commands; the real build is Meson.
 #   make demo    install what is missing, build, run the article's demo in the X.25 VM
-#   make check   install what is missing, build, run unit tests (ASan+UBSan) and VM tests
-BUILD      ?= build
-ASAN_BUILD ?= build-asan
-DEMO_ARGS  ?=
+#   make check   install what is missing, build, then two meson test runs (scripts/check.sh):
+#                the unit suite on the ASan+UBSan build, the vm and lint suites on the
+#                normal build; ends with "N passed, N failed"
+#   make unit-check / vm-check / lint   one suite
+BUILD        ?= build
+ASAN_BUILD   ?= build-asan
+DEMO_ARGS    ?=
 
-.PHONY: all deps build build-asan check unit-check vm-check demo clean
+.PHONY: all deps build build-asan check unit-check vm-check lint demo clean
 
 all: build
 
@@ -32,6 +35,9 @@ unit-check: build-asan
 
 vm-check: build
 	@tests/vm/run-vm-tests $(BUILD)
+
+lint: build
+	meson test -C $(BUILD) --suite lint --print-errorlogs
 
 demo: build
 	@scripts/demo.sh $(BUILD) $(DEMO_ARGS)

@@ -1,12 +1,16 @@
 #!/bin/bash
-# The project's test run (make check): unit tests under ASan+UBSan on the host,
-# then every VM test in the X.25 guest.
+# The project's test run (make check): two `meson test` runs,
+#   meson test -C ASAN_BUILD_DIR --suite unit
+#   meson test -C BUILD_DIR --suite vm --suite lint
+# the first for the host unit tests and the fuzz corpus replay under ASan+UBSan, the
+# second for every VM test in the X.25 guest and the lint tests (shellcheck...), after
+# `vm/x25lo-vm prepare` (on a fresh machine: kernel download and the x25.ko build).
 #
 #   scripts/check.sh BUILD_DIR ASAN_BUILD_DIR
 #
-# Ends with one line "N passed, N failed" (unit + VM) and exits non-zero when
-# anything failed or could not run.
-set -euo pipefail
+# Ends with one line "N passed, N failed" (both runs; skipped tests count in neither)
+# and exits non-zero when anything failed or a run could not happen.
+set -uo pipefail
 
 REPO_DIR=$(dirname "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")")
 
@@ -16,78 +20,51 @@ if (($# != 2)); then
 fi
 build=$1
 asan_build=$2
-
 passed=0
 failed=0
 
-# Per-test results of the last `meson test` run, one "RESULT name" per line.
-meson_results() {
-	python3 - "$1/meson-logs/testlog.json" <<'EOF'
-import json, sys
-try:
-    with open(sys.argv[1]) as log:
-        for line in log:
-            if line.strip():
-                test = json.loads(line)
-                print(test["result"], test["name"])
-except FileNotFoundError:
-    pass
-EOF
+# meson_test BUILD_DIR SUITE...: one meson test run, its results added to the totals.
+# They are read from meson's testlog.json, one line per test with its "result" (the
+# test's own output inside is escaped, so it cannot fake one). A run that leaves no
+# log (meson could not start, the rebuild failed) or fails without a failed test
+# counts as one failure.
+meson_test() {
+	local dir=$1 log=$1/meson-logs/testlog.json suite status tests ok skipped bad
+	local -a args=(--print-errorlogs)
+	shift
+	for suite; do
+		args+=(--suite "$suite")
+	done
+	echo "== meson test -C $dir ${args[*]}"
+	rm -f "$log"
+	meson test -C "$dir" "${args[@]}"
+	status=$?
+	if [[ ! -s $log ]]; then
+		echo "check: meson test -C $dir ran no test (exit status $status)" >&2
+		failed=$((failed + 1))
+		return
+	fi
+	tests=$(grep -c . "$log")
+	ok=$(grep -c '"result": "OK"' "$log")
+	skipped=$(grep -cE '"result": "(SKIP|EXPECTEDFAIL)"' "$log")
+	bad=$((tests - ok - skipped))
+	if ((status != 0 && bad == 0)); then
+		echo "check: meson test -C $dir failed (exit status $status) without a failed test" >&2
+		bad=1
+	fi
+	passed=$((passed + ok))
+	failed=$((failed + bad))
 }
 
-echo "== unit tests (ASan+UBSan, $asan_build)"
-rm -f "$asan_build/meson-logs/testlog.json"
-set +e
-meson test -C "$asan_build" --suite unit --print-errorlogs
-unit_status=$?
-set -e
-results=$(meson_results "$asan_build")
-unit_passed=$(grep -c '^OK ' <<<"$results" || true)
-unit_failed=$(grep -cvE '^(OK|SKIP|EXPECTEDFAIL) |^$' <<<"$results" || true)
-unit_skipped=$(grep -c '^SKIP ' <<<"$results" || true)
-# meson fails without a log when it could not run at all (e.g. no build dir),
-# but a build without unit tests yet is fine.
-if ((unit_status != 0 && unit_failed == 0)); then
-	echo "check: meson test failed (status $unit_status) without reporting a failed test" >&2
-	unit_failed=1
-fi
-echo "unit: $unit_passed passed, $unit_failed failed, $unit_skipped skipped"
-passed=$((passed + unit_passed))
-failed=$((failed + unit_failed))
+meson_test "$asan_build" unit
 
-echo "== VM tests ($build)"
+echo "== vm/x25lo-vm prepare"
 if "$REPO_DIR/vm/x25lo-vm" prepare; then
-	vm_log=$(mktemp "${TMPDIR:-/tmp}/x25lo-check.XXXXXX")
-	trap 'rm -f "$vm_log"' EXIT
-	set +e
-	"$REPO_DIR/tests/vm/run-vm-tests" "$build" | tee "$vm_log"
-	vm_status=${PIPESTATUS[0]}
-	set -e
-	summary=$(grep -E '^vm: [0-9]+ passed, [0-9]+ failed$' "$vm_log" | tail -n 1 || true)
-	if [[ $summary =~ ^vm:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-		passed=$((passed + BASH_REMATCH[1]))
-		failed=$((failed + BASH_REMATCH[2]))
-		if ((vm_status != 0 && BASH_REMATCH[2] == 0)); then
-			echo "check: run-vm-tests failed (status $vm_status)" >&2
-			failed=$((failed + 1))
-		fi
-	else
-		echo "check: run-vm-tests ended without its summary line (status $vm_status)" >&2
-		failed=$((failed + 1))
-	fi
-	# A capture of one real call, decoded by the host's tshark (the guest has none).
-	set +e
-	"$REPO_DIR/tests/vm/host_pcap_tshark.sh" "$build"
-	tshark_status=$?
-	set -e
-	case $tshark_status in
-	0) echo "PASS host_pcap_tshark"; passed=$((passed + 1)) ;;
-	77) echo "SKIP host_pcap_tshark (tshark not installed)" ;;
-	*) echo "FAIL host_pcap_tshark"; failed=$((failed + 1)) ;;
-	esac
+	meson_test "$build" vm lint
 else
 	echo "check: the VM test bed could not be prepared (see above); VM tests not run" >&2
 	failed=$((failed + 1))
+	meson_test "$build" lint
 fi
 
 echo "$passed passed, $failed failed"
