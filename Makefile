@@ -4,22 +4,31 @@
 #                the unit suite on the ASan+UBSan build, the vm and lint suites on the
 #                normal build; ends with "N passed, N failed"
 #   make unit-check / vm-check / lint   one suite
+#   make fuzz    build the libFuzzer targets with clang and fuzz each FUZZ_SECONDS
 BUILD        ?= build
 ASAN_BUILD   ?= build-asan
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
 DEMO_ARGS    ?=
 
-.PHONY: all deps build build-asan check unit-check vm-check lint demo clean
+.PHONY: all deps fuzz-deps build build-asan check unit-check vm-check lint fuzz demo clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
 
+fuzz-deps:
+	@scripts/install-deps.sh --fuzz
+
 $(BUILD)/build.ninja:
 	meson setup $(BUILD)
 
 $(ASAN_BUILD)/build.ninja:
 	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true
 
 build: deps $(BUILD)/build.ninja
 	meson compile -C $(BUILD)
@@ -39,8 +48,11 @@ vm-check: build
 lint: build
 	meson test -C $(BUILD) --suite lint --print-errorlogs
 
+fuzz: fuzz-deps $(FUZZ_BUILD)/build.ninja
+	@tests/fuzz/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 demo: build
 	@scripts/demo.sh $(BUILD) $(DEMO_ARGS)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

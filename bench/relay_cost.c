@@ -21,28 +21,16 @@ static int kernel_fd[2];
 
 static void add_tun(unsigned i, const char *address)
 {
-	struct tun *t = calloc(1, sizeof(*t));
+	struct tun *t = tun_new(&relay, "tunlb", i, address, 3072, 4095, false);
 	int sv[2];
 
 	if (!t || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv) < 0) {
-		perror("relay_cost: setting up TUN stand-in (calloc or socketpair)");
+		perror("relay_cost: setting up TUN stand-in (tun_new or socketpair)");
 		exit(1);
 	}
-	t->relay = &relay;
-	t->index = i;
-	snprintf(t->name, sizeof(t->name), "tunlb%u", i);
-	snprintf(t->address, sizeof(t->address), "%s", address);
 	t->fd = sv[0];
-	kernel_fd[i] = sv[1];
 	t->link = LINK_READY;
-	t->lci_start = 3072;
-	t->lci_end = 4095;
-	t->lci_cursor = 4095;
-	t->calls = calloc((size_t)(t->lci_end - t->lci_start) + 1, sizeof(*t->calls));
-	if (!t->calls) {
-		fprintf(stderr, "relay_cost: out of memory for the call table of %s\n", t->name);
-		exit(1);
-	}
+	kernel_fd[i] = sv[1];
 	relay.tuns[i] = t;
 	relay.ntuns = i + 1;
 }
@@ -51,8 +39,8 @@ static void kernel_write(unsigned i, const uint8_t *packet, size_t len)
 {
 	uint8_t frame[64] = {0, 0, 0x08, 0x05, X25_IFACE_DATA};
 
-	memcpy(frame + FRAME_PACKET_OFFSET, packet, len);
-	if (write(kernel_fd[i], frame, FRAME_PACKET_OFFSET + len) < 0) {
+	memcpy(frame + TUN_FRAME_HEADER, packet, len);
+	if (write(kernel_fd[i], frame, TUN_FRAME_HEADER + len) < 0) {
 		perror("relay_cost: write");
 		exit(1);
 	}
@@ -113,6 +101,8 @@ int main(int argc, char **argv)
 {
 	long frames = 200000;
 	double best_x25lo = 1e18, best_copy = 1e18;
+	struct config cfg;
+	struct loop *loop;
 
 	if (argc > 1) {
 		char *end;
@@ -125,8 +115,13 @@ int main(int argc, char **argv)
 		}
 	}
 
-	relay.cfg.call_timeout_ms = 30000;
-	relay.cfg.clear_timeout_ms = 10000;
+	loop = loop_new();
+	if (!loop) {
+		perror("relay_cost: loop_new");
+		return 1;
+	}
+	config_defaults(&cfg);
+	relay_init(&relay, loop, &cfg);
 	add_tun(0, "127001");
 	add_tun(1, "127002");
 	kernel_write(1, (const uint8_t[]){0x10, 0x01, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00}, 11);

@@ -3,6 +3,10 @@
 # test bed, only those that are missing. Safe to run again: when everything is
 # there it changes nothing and needs no network.
 #
+#   scripts/install-deps.sh [--fuzz]
+#
+# --fuzz adds what `make fuzz` needs (clang with libFuzzer); make check does not.
+#
 # The kernel packages (linux-headers-<abi>-amd64, linux-source-6.1) are not
 # listed: vm/x25lo-vm prepare installs the ones matching the current kernel ABI.
 set -euo pipefail
@@ -20,6 +24,17 @@ PACKAGES=(
 	# and the lint suite's shellcheck over every shell script
 	tshark prometheus shellcheck
 )
+# make fuzz only: clang and its libFuzzer/sanitizer runtimes (tests/fuzz/README.md)
+FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+
+case ${1:-} in
+"") ;;
+--fuzz) PACKAGES+=("${FUZZ_PACKAGES[@]}") ;;
+*)
+	echo "usage: $0 [--fuzz]" >&2
+	exit 2
+	;;
+esac
 
 if [[ $(id -u) != 0 ]]; then
 	echo "install-deps: must run as root (it installs Debian packages): sudo $0" >&2

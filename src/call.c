@@ -1,11 +1,14 @@
-/* call.c - two-leg call state: set-up, relaying decisions, clearing handshake, deadlines. */
+/* call.c - two-leg call state: set-up, relaying decisions, clearing handshake, timers. */
 #include "call.h"
 
 #include <string.h>
 
 #include "lci.h"
 #include "log.h"
-#include "route.h"
+#include "port.h"
+#include "relay.h"
+#include "target.h"
+#include "tun.h"
 
 static void set_state(struct call *call, struct relay *relay, enum call_state state)
 {
@@ -16,31 +19,17 @@ static void set_state(struct call *call, struct relay *relay, enum call_state st
 		relay->calls_by_state[state]++;
 }
 
-static void setup_list_add(struct relay *relay, struct call *call)
+static struct relay *relay_of(const struct call *call)
 {
-	deadline_add(&relay->setup_timers, &call->setup, loop_now_ms() + relay->cfg.call_timeout_ms);
+	return call->leg[LEG_CALLEE].port->relay;
 }
 
-static void setup_list_del(struct relay *relay, struct call *call)
-{
-	deadline_del(&relay->setup_timers, &call->setup);
-}
-
-static void clearing_list_add(struct relay *relay, struct leg *leg)
-{
-	deadline_add(&relay->clearing_timers, &leg->clearing, loop_now_ms() + relay->cfg.clear_timeout_ms);
-}
-
-static void clearing_list_del(struct relay *relay, struct leg *leg)
-{
-	deadline_del(&relay->clearing_timers, &leg->clearing);
-}
-
+/* The call lives in the slot table of the TUN it was injected into. */
 static void call_free(struct relay *relay, struct call *call)
 {
-	struct tun *owner = call->leg[LEG_CALLEE].tun;
+	struct tun *owner = tun_of(call->leg[LEG_CALLEE].port);
 
-	setup_list_del(relay, call);
+	timer_cancel(&call->setup);
 	set_state(call, relay, CALL_FREE);
 	owner->calls_in_use--;
 	owner->lci_last_freed = call->leg[LEG_CALLEE].lci;
@@ -56,59 +45,91 @@ static void call_legs_changed(struct relay *relay, struct call *call)
 		return;
 	}
 	if (a != LEG_OPEN && b != LEG_OPEN && call->state != CALL_CLEARING) {
-		setup_list_del(relay, call);
+		timer_cancel(&call->setup);
 		set_state(call, relay, CALL_CLEARING);
 	}
 }
 
-/* The leg's LCI is free again on its TUN. */
-static void leg_release(struct relay *relay, struct leg *leg)
+/* The leg's LCI is free again on its port. */
+static void leg_release(struct leg *leg)
 {
 	if (leg->state == LEG_IDLE)
 		return;
-	clearing_list_del(relay, leg);
-	lci_unmap(leg->tun, leg->lci);
+	timer_cancel(&leg->clearing);
+	leg->port->ops->unmap(leg->port, leg->lci);
 	leg->state = LEG_IDLE;
-	leg->tun->counters.sessions_closed++;
+	leg->port->counters.sessions_closed++;
 }
 
-/* Send CLEAR INDICATION on an open leg and hold its LCI until the kernel confirms. */
-static void leg_clear(struct relay *relay, struct leg *leg, uint8_t cause, uint8_t diag, const uint8_t *frame,
-		      size_t len, const struct leg *from)
+/* The kernel never confirmed: it forgot the LCI (docs/linux-x25.md §7 rule 7), free it anyway. */
+static void leg_clear_expired(void *ctx)
 {
+	struct leg *leg = ctx;
+	struct relay *relay = leg->port->relay;
+
+	relay->counters.clear_timeouts++;
+	leg_release(leg);
+	call_legs_changed(relay, leg->call);
+}
+
+/*
+ * Send CLEAR INDICATION on an open leg and hold its LCI until the kernel confirms. With a
+ * packet (the peer's own CLEAR, at least 5 bytes) it goes on verbatim, same cause and
+ * diagnostic, and the port it went to is returned; otherwise x25lo builds one.
+ */
+static struct port *leg_clear(struct leg *leg, uint8_t cause, uint8_t diag, uint8_t *packet, size_t len)
+{
+	struct relay *relay = leg->port->relay;
+	struct port *relayed_to = NULL;
+
 	if (leg->state != LEG_OPEN)
-		return;
-	if (frame && len >= FRAME_PACKET_OFFSET + 5) {
-		/* The peer's own CLEAR, relayed verbatim: same cause and diagnostic. */
-		relay_forward(leg, from, (uint8_t *)frame, len);
+		return NULL;
+	if (packet && len >= 5) {
+		port_forward(leg, packet, len);
+		relayed_to = leg->port;
 	} else {
-		relay_send_clear(leg->tun, leg->lci, cause, diag);
+		port_send_clear(leg->port, leg->lci, cause, diag);
 	}
 	leg->state = LEG_CLEARING;
-	clearing_list_add(relay, leg);
+	timer_set(&relay->clearing_timers, &leg->clearing, loop_now_ms() + relay->cfg.clear_timeout_ms);
+	return relayed_to;
 }
 
 static void leg_open(struct leg *leg, struct call *call, struct tun *t, uint16_t lci, uint8_t side)
 {
 	memset(leg, 0, sizeof(*leg));
 	leg->call = call;
-	leg->tun = t;
+	leg->port = &t->port;
 	leg->lci = lci;
 	leg->side = side;
 	leg->state = LEG_OPEN;
+	timer_init(&leg->clearing, leg_clear_expired, leg);
 	lci_map(t, lci, leg);
-	t->counters.sessions_opened++;
+	t->port.counters.sessions_opened++;
 }
 
-static void refuse_call(struct tun *origin, uint16_t lci, uint8_t cause, uint8_t diag, uint64_t *counter)
+/* Nobody answered the injected call in time: clear both sides. */
+static void call_setup_expired(void *ctx)
+{
+	struct call *call = ctx;
+	struct relay *relay = relay_of(call);
+
+	relay->counters.call_timeouts++;
+	leg_clear(&call->leg[LEG_CALLER], X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_TIMER_EXPIRED_CALL, NULL, 0);
+	leg_clear(&call->leg[LEG_CALLEE], X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_TIMER_EXPIRED_CALL, NULL, 0);
+	call_legs_changed(relay, call);
+}
+
+static struct port *refuse_call(struct tun *origin, uint16_t lci, uint8_t cause, uint8_t diag, uint64_t *counter)
 {
 	(*counter)++;
-	relay_send_clear(origin, lci, cause, diag);
+	port_send_clear(&origin->port, lci, cause, diag);
+	return NULL;
 }
 
-void call_request_received(struct tun *origin, const struct x25_packet *pkt, uint8_t *frame, size_t len)
+struct port *call_request_received(struct tun *origin, const struct x25_packet *pkt, uint8_t *packet)
 {
-	struct relay *relay = origin->relay;
+	struct relay *relay = origin->port.relay;
 	struct x25_call_fields fields;
 	struct tun *target;
 	struct call *call;
@@ -116,36 +137,29 @@ void call_request_received(struct tun *origin, const struct x25_packet *pkt, uin
 	uint16_t lci;
 
 	if (packet_parse_call(pkt, &fields, &why) < 0) {
-		log_trace("%s: CALL REQUEST on LCI %u is malformed (%s); clearing it", origin->name, pkt->lci, why);
-		refuse_call(origin, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_INVALID_PACKET,
-			    &relay->counters.calls_malformed);
-		return;
+		log_trace("%s: CALL REQUEST on LCI %u is malformed (%s); clearing it", origin->port.name, pkt->lci,
+			  why);
+		return refuse_call(origin, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_INVALID_PACKET,
+				   &relay->counters.calls_malformed);
 	}
-	if (relay->shutting_down) {
-		refuse_call(origin, pkt->lci, X25_CAUSE_OUT_OF_ORDER, X25_DIAG_NONE,
-			    &relay->counters.calls_refused_no_target);
-		return;
-	}
-	target = route_choose_target(relay, origin, fields.calling);
-	if (!target) {
-		refuse_call(origin, pkt->lci, X25_CAUSE_OUT_OF_ORDER, X25_DIAG_NONE,
-			    &relay->counters.calls_refused_no_target);
-		return;
-	}
-	/* Sequence numbering is end to end: never translate between modulo 8 and 128 (rule 10). */
-	if (target->extended != origin->extended ||
-	    (pkt->gfi & X25_GFI_MODULO_MASK) != (target->extended ? X25_GFI_MODULO128 : X25_GFI_MODULO8)) {
-		refuse_call(origin, pkt->lci, X25_CAUSE_INCOMPATIBLE_DESTINATION, X25_DIAG_NONE,
-			    &relay->counters.calls_refused_modulo);
-		return;
-	}
+	if (relay->shutting_down)
+		return refuse_call(origin, pkt->lci, X25_CAUSE_OUT_OF_ORDER, X25_DIAG_NONE,
+				   &relay->counters.calls_refused_no_target);
+	target = target_choose(relay, origin, fields.calling);
+	if (!target)
+		return refuse_call(origin, pkt->lci, X25_CAUSE_OUT_OF_ORDER, X25_DIAG_NONE,
+				   &relay->counters.calls_refused_no_target);
+	/* Sequence numbering is end to end: never translate between modulo 8 and 128 (docs/linux-x25.md §7 rule 10). */
+	if (target->port.extended != origin->port.extended ||
+	    (pkt->gfi & X25_GFI_MODULO_MASK) != (target->port.extended ? X25_GFI_MODULO128 : X25_GFI_MODULO8))
+		return refuse_call(origin, pkt->lci, X25_CAUSE_INCOMPATIBLE_DESTINATION, X25_DIAG_NONE,
+				   &relay->counters.calls_refused_modulo);
 	lci = lci_alloc(target, target == origin ? pkt->lci : 0);
 	if (lci == 0) {
-		log_trace("%s: no free LCI in %u-%u for a call from %s; clearing it", target->name,
-			  target->lci_start, target->lci_end, origin->name);
-		refuse_call(origin, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_NO_LCI_AVAILABLE,
-			    &relay->counters.calls_refused_no_lci);
-		return;
+		log_trace("%s: no free LCI in %u-%u for a call from %s; clearing it", target->port.name,
+			  target->lci_start, target->lci_end, origin->port.name);
+		return refuse_call(origin, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_NO_LCI_AVAILABLE,
+				   &relay->counters.calls_refused_no_lci);
 	}
 
 	call = lci_call_slot(target, lci);
@@ -162,107 +176,111 @@ void call_request_received(struct tun *origin, const struct x25_packet *pkt, uin
 										  : sizeof(call->facilities));
 	memcpy(call->facilities, pkt->data + fields.fac_off, call->facilities_len);
 	call->started_ms = loop_now_ms();
-	setup_list_add(relay, call);
+	timer_init(&call->setup, call_setup_expired, call);
+	timer_set(&relay->setup_timers, &call->setup, call->started_ms + relay->cfg.call_timeout_ms);
 	relay->counters.calls_relayed++;
-	relay_forward(&call->leg[LEG_CALLEE], &call->leg[LEG_CALLER], frame, len);
+	port_forward(&call->leg[LEG_CALLEE], packet, pkt->len);
+	return &target->port;
 }
 
 /*
  * A CALL REQUEST on an LCI x25lo still maps: the kernel forgot the old call (an
  * interrupted connect(), a listener closed with pending calls), or two concurrent
- * connect()s were given the same LCI (vm-findings.md §3). Clear the old call's peer.
+ * connect()s were given the same LCI (docs/linux-x25.md §9.3). Clear the old call's peer.
  * On a kernel-chosen LCI there may be two sockets waiting on it: clear the LCI twice so
  * neither waits out T21; the CONFIRMATIONs then arrive for an unmapped LCI and are dropped.
  */
-static void lci_reused(struct leg *leg, const struct x25_packet *pkt, uint8_t *frame, size_t len)
+static struct port *lci_reused(struct leg *leg, const struct x25_packet *pkt, uint8_t *packet)
 {
-	struct tun *t = leg->tun;
-	struct relay *relay = t->relay;
+	struct port *port = leg->port;
+	struct relay *relay = port->relay;
 	struct call *call = leg->call;
 	struct leg *peer = &call->leg[!leg->side];
 	uint64_t now = loop_now_ms();
 	/* A clearing leg had no live socket left: the new call is genuine. */
 	bool kernel_chosen = leg->side == LEG_CALLER && leg->state == LEG_OPEN;
 
-	t->counters.call_request++;
+	port->counters.call_request++;
 	relay->counters.lci_reused++;
 	relay->lci_reuse_unlogged++;
 	if (now - relay->lci_reuse_log_ms >= 5000) {
 		log_warn("%s: the kernel sent a CALL REQUEST on LCI %u, which still carries a call "
 			 "(%llu such in this burst: a forgotten call, or concurrent connect()s given the same LCI); "
 			 "clearing the old call",
-			 t->name, pkt->lci, (unsigned long long)relay->lci_reuse_unlogged);
+			 port->name, pkt->lci, (unsigned long long)relay->lci_reuse_unlogged);
 		relay->lci_reuse_log_ms = now;
 		relay->lci_reuse_unlogged = 0;
 	}
-	leg_release(relay, leg);
-	leg_clear(relay, peer, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_LCI_REUSED, NULL, 0, NULL);
+	leg_release(leg);
+	leg_clear(peer, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_LCI_REUSED, NULL, 0);
 	call_legs_changed(relay, call);
 	if (kernel_chosen) {
-		relay_send_clear(t, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_LCI_REUSED);
-		relay_send_clear(t, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_LCI_REUSED);
-		return;
+		port_send_clear(port, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_LCI_REUSED);
+		port_send_clear(port, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_LCI_REUSED);
+		return NULL;
 	}
-	call_request_received(t, pkt, frame, len);
+	return call_request_received(tun_of(port), pkt, packet);
 }
 
-static void clear_received(struct relay *relay, struct leg *leg, struct leg *peer, const struct x25_packet *pkt,
-			   uint8_t *frame, size_t len)
+static struct port *clear_received(struct leg *leg, struct leg *peer, const struct x25_packet *pkt,
+				   uint8_t *packet)
 {
+	struct relay *relay = leg->port->relay;
 	uint8_t cause = X25_CAUSE_DTE_ORIGINATED, diag = X25_DIAG_NONE;
+	struct port *relayed_to;
 
 	if (packet_clear_cause(pkt, &cause, &diag) == 0)
 		relay->counters.causes_received[cause]++;
 	if (leg->state == LEG_CLEARING) {
 		/* Clear collision: the kernel disconnects on our CLEAR; nothing to confirm. */
-		leg_release(relay, leg);
+		leg_release(leg);
 		call_legs_changed(relay, leg->call);
-		return;
+		return NULL;
 	}
 	/* x25lo is the network for both sides: confirm at once, then tell the peer. */
-	relay_send_clear_confirmation(leg->tun, leg->lci);
-	leg_release(relay, leg);
+	port_send_clear_confirmation(leg->port, leg->lci);
+	leg_release(leg);
 	/* A CLEAR of at least 5 bytes goes on verbatim; a shorter one is rebuilt with 00/00. */
-	leg_clear(relay, peer, cause, diag, frame, len, leg);
+	relayed_to = leg_clear(peer, cause, diag, packet, pkt->len);
 	call_legs_changed(relay, leg->call);
+	return relayed_to;
 }
 
-void call_packet_received(struct leg *leg, const struct x25_packet *pkt, uint8_t *frame, size_t len)
+struct port *call_packet_received(struct leg *leg, const struct x25_packet *pkt, uint8_t *packet)
 {
 	struct call *call = leg->call;
-	struct relay *relay = leg->tun->relay;
+	struct port *port = leg->port;
+	struct relay *relay = port->relay;
 	struct leg *peer = &call->leg[!leg->side];
 
 	leg->packets_in++;
 	leg->bytes_in += pkt->len;
 	switch (pkt->type) {
 	case PKT_CALL_REQUEST:
-		lci_reused(leg, pkt, frame, len);
-		return;
+		return lci_reused(leg, pkt, packet);
 	case PKT_CLEAR_REQUEST:
-		leg->tun->counters.clear_request++;
-		clear_received(relay, leg, peer, pkt, frame, len);
-		return;
+		port->counters.clear_request++;
+		return clear_received(leg, peer, pkt, packet);
 	case PKT_CLEAR_CONFIRMATION:
-		leg->tun->counters.clear_confirm++;
+		port->counters.clear_confirm++;
 		if (leg->state == LEG_CLEARING) {
-			leg_release(relay, leg);
+			leg_release(leg);
 			call_legs_changed(relay, call);
 		} else {
 			relay->counters.frames_dropped_state++;
 		}
-		return;
+		return NULL;
 	case PKT_CALL_ACCEPTED:
-		leg->tun->counters.call_connected++;
+		port->counters.call_connected++;
 		if (call->state != CALL_SETUP || leg->side != LEG_CALLEE || peer->state != LEG_OPEN) {
 			relay->counters.frames_dropped_state++;
-			return;
+			return NULL;
 		}
-		setup_list_del(relay, call);
+		timer_cancel(&call->setup);
 		set_state(call, relay, CALL_CONNECTED);
 		relay->counters.calls_connected++;
-		relay_forward(peer, leg, frame, len);
-		return;
+		port_forward(peer, packet, pkt->len);
+		return peer->port;
 	case PKT_DATA:
 	case PKT_RR:
 	case PKT_RNR:
@@ -283,41 +301,43 @@ void call_packet_received(struct leg *leg, const struct x25_packet *pkt, uint8_t
 	/* Everything else goes end to end, verbatim but for the LCI, once both sides are up. */
 	if (call->state != CALL_CONNECTED || leg->state != LEG_OPEN || peer->state != LEG_OPEN) {
 		relay->counters.frames_dropped_state++;
-		return;
+		return NULL;
 	}
-	relay_forward(peer, leg, frame, len);
+	port_forward(peer, packet, pkt->len);
+	return peer->port;
 }
 
 void call_unknown_lci(struct tun *t, const struct x25_packet *pkt)
 {
-	struct relay *relay = t->relay;
+	struct port *port = &t->port;
+	struct relay *relay = port->relay;
 	uint8_t cause, diag;
 
 	if (pkt->type == PKT_CLEAR_REQUEST) {
 		/* Confirm, so the kernel socket does not linger in state 2 for T23. */
-		t->counters.clear_request++;
+		port->counters.clear_request++;
 		if (packet_clear_cause(pkt, &cause, &diag) == 0)
 			relay->counters.causes_received[cause]++;
 		relay->counters.unknown_lci_confirmed++;
-		relay_send_clear_confirmation(t, pkt->lci);
+		port_send_clear_confirmation(port, pkt->lci);
 		return;
 	}
 	if (pkt->type == PKT_CLEAR_CONFIRMATION) {
 		/* Late confirmation of a clear x25lo stopped waiting for: never answered. */
-		t->counters.clear_confirm++;
+		port->counters.clear_confirm++;
 		relay->counters.unknown_lci_ignored++;
 		return;
 	}
 	if (pkt->type == PKT_CALL_ACCEPTED)
-		t->counters.call_connected++;
+		port->counters.call_connected++;
 	/* A socket talking on a channel x25lo does not know would otherwise wait forever. */
 	relay->counters.unknown_lci_cleared++;
-	relay_send_clear(t, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_UNASSIGNED_LCI);
+	port_send_clear(port, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_UNASSIGNED_LCI);
 }
 
 unsigned call_forget_tun(struct tun *t, uint8_t cause, bool forget_peers)
 {
-	struct relay *relay = t->relay;
+	struct relay *relay = t->port.relay;
 	unsigned cleared = 0;
 
 	for (unsigned lci = 1; lci < X25_LCI_COUNT && t->legs_mapped > 0; lci++) {
@@ -329,16 +349,16 @@ unsigned call_forget_tun(struct tun *t, uint8_t cause, bool forget_peers)
 			continue;
 		call = leg->call;
 		peer = &call->leg[!leg->side];
-		leg_release(relay, leg);
-		if (peer->tun == t) {
+		leg_release(leg);
+		if (peer->port == &t->port) {
 			/* Single route: the peer socket died with the same link. */
-			leg_release(relay, peer);
+			leg_release(peer);
 		} else if (peer->state == LEG_OPEN) {
-			leg_clear(relay, peer, cause, X25_DIAG_NONE, NULL, 0, NULL);
+			leg_clear(peer, cause, X25_DIAG_NONE, NULL, 0);
 			cleared++;
 		}
 		if (forget_peers && leg->side == LEG_CALLEE)
-			leg_release(relay, peer); /* the call's memory is t's */
+			leg_release(peer); /* the call's memory is t's */
 		call_legs_changed(relay, call);
 	}
 	/* Calls stored in t whose caller leg elsewhere was still clearing go with t's memory. */
@@ -348,8 +368,8 @@ unsigned call_forget_tun(struct tun *t, uint8_t cause, bool forget_peers)
 
 		if (call->state == CALL_FREE)
 			continue;
-		leg_release(relay, &call->leg[LEG_CALLER]);
-		leg_release(relay, &call->leg[LEG_CALLEE]);
+		leg_release(&call->leg[LEG_CALLER]);
+		leg_release(&call->leg[LEG_CALLEE]);
 		call_legs_changed(relay, call);
 	}
 	return cleared;
@@ -367,49 +387,12 @@ unsigned call_clear_all(struct relay *relay, uint8_t cause, uint8_t diag)
 		for (unsigned lci = 1; lci < X25_LCI_COUNT; lci++) {
 			struct leg *leg = t->legs[lci];
 
-			if (!leg)
-				continue;
-			if (leg->state == LEG_OPEN) {
-				leg_clear(relay, leg, cause, diag, NULL, 0, NULL);
+			if (leg && leg->state == LEG_OPEN) {
+				leg_clear(leg, cause, diag, NULL, 0);
 				call_legs_changed(relay, leg->call);
 			}
 		}
 		mapped += t->legs_mapped;
 	}
 	return mapped;
-}
-
-void call_expire(struct relay *relay, uint64_t now)
-{
-	struct deadline *d;
-
-	while ((d = relay->setup_timers.head) && d->at_ms <= now) {
-		struct call *call = deadline_owner(d, struct call, setup);
-
-		/* Nobody answered the injected call in time: clear both sides. */
-		relay->counters.call_timeouts++;
-		setup_list_del(relay, call);
-		leg_clear(relay, &call->leg[LEG_CALLER], X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_TIMER_EXPIRED_CALL,
-			  NULL, 0, NULL);
-		leg_clear(relay, &call->leg[LEG_CALLEE], X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_TIMER_EXPIRED_CALL,
-			  NULL, 0, NULL);
-		call_legs_changed(relay, call);
-	}
-	while ((d = relay->clearing_timers.head) && d->at_ms <= now) {
-		struct leg *leg = deadline_owner(d, struct leg, clearing);
-
-		/* The kernel forgot the LCI (linux-x25.md §7 rule 7): free it anyway. */
-		relay->counters.clear_timeouts++;
-		leg_release(relay, leg);
-		call_legs_changed(relay, leg->call);
-	}
-}
-
-uint64_t call_next_deadline(const struct relay *relay)
-{
-	const struct deadline *setup = relay->setup_timers.head, *clearing = relay->clearing_timers.head;
-
-	if (setup && (!clearing || setup->at_ms <= clearing->at_ms))
-		return setup->at_ms;
-	return clearing ? clearing->at_ms : 0;
 }

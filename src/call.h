@@ -1,16 +1,67 @@
-/* call.h - two-leg call state: set-up, relaying decisions, clearing handshake, deadlines. */
+/* call.h - two-leg call state: set-up, relaying decisions, clearing handshake, timers. */
 #ifndef X25LO_CALL_H
 #define X25LO_CALL_H
 
-#include "relay.h"
+#include <stdbool.h>
+#include <stdint.h>
 
-/* A CALL REQUEST read from origin on an LCI x25lo does not map. frame/len: whole TUN frame. */
-void call_request_received(struct tun *origin, const struct x25_packet *pkt, uint8_t *frame, size_t len);
+#include "loop.h"
+#include "packet.h"
+
+struct port;
+struct relay;
+struct tun;
+
+enum leg_state {
+	LEG_IDLE,     /* not mapped */
+	LEG_OPEN,     /* the kernel has a socket on this LCI that x25lo relays for */
+	LEG_CLEARING, /* CLEAR INDICATION sent, waiting for the kernel's CLEAR CONFIRMATION */
+};
+
+enum { LEG_CALLER = 0, LEG_CALLEE = 1 };
+
+/* One side of a call: an LCI on a port. */
+struct leg {
+	struct call *call;
+	struct port *port;
+	uint16_t lci;
+	uint8_t state; /* enum leg_state */
+	uint8_t side;  /* LEG_CALLER or LEG_CALLEE */
+	uint64_t packets_in, bytes_in; /* read from this leg's kernel */
+	struct timer clearing;         /* while CLEARING */
+};
+
+enum call_state {
+	CALL_FREE,
+	CALL_SETUP,     /* INCOMING CALL injected, waiting for CALL ACCEPTED */
+	CALL_CONNECTED, /* data transfer */
+	CALL_CLEARING,  /* at least one leg clearing, none open */
+	CALL_STATE_COUNT
+};
+
+struct call {
+	struct leg leg[2]; /* [LEG_CALLER] = where the CALL REQUEST left, [LEG_CALLEE] = injected */
+	uint8_t state;     /* enum call_state */
+	char calling[16], called[16];
+	uint8_t facilities[32]; /* as in the CALL REQUEST (truncated copy for /sessions) */
+	uint8_t facilities_len;
+	uint64_t started_ms;
+	struct timer setup; /* while SETUP */
+};
+
+/*
+ * The receive handlers take a decoded packet and its bytes (writable: a relayed packet's
+ * LCI is rewritten in place) and return the port the packet was relayed to, or NULL when
+ * x25lo consumed it; the caller traces it from that.
+ */
+
+/* A CALL REQUEST read from origin on an LCI x25lo does not map. */
+struct port *call_request_received(struct tun *origin, const struct x25_packet *pkt, uint8_t *packet);
 
 /* Any packet read on an LCI that x25lo maps to leg. */
-void call_packet_received(struct leg *leg, const struct x25_packet *pkt, uint8_t *frame, size_t len);
+struct port *call_packet_received(struct leg *leg, const struct x25_packet *pkt, uint8_t *packet);
 
-/* Any packet other than CALL REQUEST on an LCI x25lo does not map (linux-x25.md §7 rule 16). */
+/* Any packet other than CALL REQUEST on an LCI x25lo does not map (docs/linux-x25.md §7 rule 16). */
 void call_unknown_lci(struct tun *t, const struct x25_packet *pkt);
 
 /*
@@ -23,11 +74,5 @@ unsigned call_forget_tun(struct tun *t, uint8_t cause, bool forget_peers);
 
 /* Clear every open leg of every call (shutdown). Returns the number of legs still mapped. */
 unsigned call_clear_all(struct relay *relay, uint8_t cause, uint8_t diag);
-
-/* Expire deadlines up to now. */
-void call_expire(struct relay *relay, uint64_t now);
-
-/* Earliest pending deadline, or 0 when none. */
-uint64_t call_next_deadline(const struct relay *relay);
 
 #endif

@@ -46,8 +46,6 @@ int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 void config_print(FILE *out, const struct config *cfg);
 
 /*
- * Additions (config.c owner):
- *
  * Run after a successful reload, before the daemon applies next. Logs every changed key
  * and when it takes effect. Keys that need a restart (stats-port, stats-bind,
  * device_prefix, pcap, pcap_max_bytes) are copied back from running into next, so next

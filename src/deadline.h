@@ -1,4 +1,4 @@
-/* deadline.h - intrusive lists of deadlines kept in expiry order by appending. */
+/* deadline.h - an intrusive list of deadlines kept in expiry order. */
 #ifndef X25LO_DEADLINE_H
 #define X25LO_DEADLINE_H
 
@@ -6,9 +6,10 @@
 #include <stdint.h>
 
 /*
- * Every entry of one list gets the same timeout, so appending keeps the list sorted and
- * the head is always the next to expire: O(1) add, delete and next. (A reload that
- * shortens a timeout only delays the newer entries until the older ones expire.)
+ * Insertion walks back from the tail, so a list whose entries all get the same timeout
+ * (every call set-up timer, every clear timer) takes them in O(1): each new deadline is
+ * the latest. A deadline that lands earlier (a reload shortened the timeout) still goes
+ * to its place. The head is always the next to expire.
  */
 struct deadline {
 	uint64_t at_ms; /* 0 = not on a list */
@@ -18,18 +19,6 @@ struct deadline {
 struct deadline_list {
 	struct deadline *head, *tail;
 };
-
-static inline void deadline_add(struct deadline_list *list, struct deadline *d, uint64_t at_ms)
-{
-	d->at_ms = at_ms;
-	d->next = NULL;
-	d->prev = list->tail;
-	if (list->tail)
-		list->tail->next = d;
-	else
-		list->head = d;
-	list->tail = d;
-}
 
 static inline void deadline_del(struct deadline_list *list, struct deadline *d)
 {
@@ -45,6 +34,26 @@ static inline void deadline_del(struct deadline_list *list, struct deadline *d)
 		list->tail = d->prev;
 	d->prev = d->next = NULL;
 	d->at_ms = 0;
+}
+
+/* at_ms must not be 0 (that means "not on a list"). */
+static inline void deadline_add(struct deadline_list *list, struct deadline *d, uint64_t at_ms)
+{
+	struct deadline *after = list->tail;
+
+	while (after && after->at_ms > at_ms)
+		after = after->prev;
+	d->at_ms = at_ms;
+	d->prev = after;
+	d->next = after ? after->next : list->head;
+	if (d->next)
+		d->next->prev = d;
+	else
+		list->tail = d;
+	if (after)
+		after->next = d;
+	else
+		list->head = d;
 }
 
 #define deadline_owner(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))

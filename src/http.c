@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/timerfd.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "relay.h"
@@ -29,7 +27,6 @@
  * lists at most this many calls, so one request holds the relay for some 16 ms at most.
  */
 #define STATS_SESSIONS_DEFAULT_LIMIT 10000
-#define STATS_TIMER_SLACK_MS 1000
 #define STATS_RUN_ROUNDS 4
 
 #define JSON_TYPE "application/json; charset=utf-8"
@@ -41,9 +38,7 @@ struct stats_server {
 	struct relay *relay;
 	struct MHD_Daemon *mhd;
 	struct io_watch mhd_watch;
-	struct io_watch timer_watch;
-	int timer_fd;
-	uint64_t armed_ms; /* monotonic ms the timerfd is due at, 0 = not armed */
+	struct timer timer; /* libmicrohttpd's next deadline: connection timeouts, pending sends */
 	int port;
 	char last_error[256]; /* last message from libmicrohttpd, for start-up failures */
 };
@@ -196,34 +191,15 @@ static int stats_server_timeout_ms(struct stats_server *s)
 	return timeout > 24u * 3600 * 1000 ? 24 * 3600 * 1000 : (int)timeout;
 }
 
-/*
- * Arm the timerfd for libmicrohttpd's next deadline (connection timeouts, pending sends).
- * A timer already due at or a little before that deadline is left alone: firing early only
- * costs one idle MHD_run, while re-arming after every request costs a system call.
- */
-static void rearm(struct stats_server *s)
+/* Have the loop run libmicrohttpd again at its next deadline. */
+static void schedule(struct stats_server *s)
 {
-	struct itimerspec its = {0};
 	int ms = stats_server_timeout_ms(s);
-	uint64_t now, deadline;
 
 	if (ms < 0)
-		return; /* nothing due; an armed timer fires once, harmlessly */
-	now = loop_now_ms();
-	deadline = now + (uint64_t)ms;
-	if (s->armed_ms && s->armed_ms <= deadline && deadline - s->armed_ms < STATS_TIMER_SLACK_MS)
-		return;
-	if (ms == 0)
-		its.it_value.tv_nsec = 1; /* "now": a zero it_value would disarm */
-	else {
-		its.it_value.tv_sec = ms / 1000;
-		its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
-	}
-	if (timerfd_settime(s->timer_fd, 0, &its, NULL) < 0) {
-		log_warn("Stats server: cannot arm its timer: %m; idle connections may be closed late");
-		return;
-	}
-	s->armed_ms = deadline;
+		timer_cancel(&s->timer);
+	else
+		timer_set(loop_timers(s->relay->loop), &s->timer, loop_now_ms() + (uint64_t)ms);
 }
 
 static void stats_server_tick(struct stats_server *s)
@@ -234,7 +210,7 @@ static void stats_server_tick(struct stats_server *s)
 		if (stats_server_timeout_ms(s) != 0)
 			break;
 	}
-	rearm(s);
+	schedule(s);
 }
 
 static void on_mhd_events(void *ctx, uint32_t events)
@@ -242,15 +218,9 @@ static void on_mhd_events(void *ctx, uint32_t events)
 	stats_server_tick(ctx);
 }
 
-static void on_timer(void *ctx, uint32_t events)
+static void on_timer(void *ctx)
 {
-	struct stats_server *s = ctx;
-	uint64_t expirations;
-
-	if (read(s->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-		log_warn("Stats server: reading its timer failed: %m");
-	s->armed_ms = 0;
-	stats_server_tick(s);
+	stats_server_tick(ctx);
 }
 
 static int parse_bind(const char *addr, int port, struct sockaddr_storage *ss, bool *ipv6)
@@ -301,9 +271,8 @@ struct stats_server *stats_server_start(struct relay *relay, const char *bind_ad
 		return NULL;
 	}
 	s->relay = relay;
-	s->timer_fd = -1;
 	s->mhd_watch.fd = -1;
-	s->timer_watch.fd = -1;
+	timer_init(&s->timer, on_timer, s);
 	/* External epoll mode: no thread of its own; MHD_run is called from the loop. */
 	s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0), (uint16_t)port,
 				  NULL, NULL, handle_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -329,23 +298,14 @@ struct stats_server *stats_server_start(struct relay *relay, const char *bind_ad
 		stats_server_stop(s);
 		return NULL;
 	}
-	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (s->timer_fd < 0) {
-		snprintf(err, errlen, "stats server: cannot create its timer: %s; raise the open-file limit (ulimit -n) "
-			 "or set stats-port to 0 to run without stats", strerror(errno));
-		stats_server_stop(s);
-		return NULL;
-	}
 	rc = loop_add(relay->loop, &s->mhd_watch, info->epoll_fd, EPOLLIN, on_mhd_events, s);
-	if (rc == 0)
-		rc = loop_add(relay->loop, &s->timer_watch, s->timer_fd, EPOLLIN, on_timer, s);
 	if (rc < 0) {
-		snprintf(err, errlen, "stats server: cannot watch its descriptors: %s; set stats-port to 0 to run "
+		snprintf(err, errlen, "stats server: cannot watch its epoll descriptor: %s; set stats-port to 0 to run "
 			 "without stats", strerror(-rc));
 		stats_server_stop(s);
 		return NULL;
 	}
-	rearm(s);
+	schedule(s);
 	/* goxot prints this on stdout without a timestamp; scripts wait for it. */
 	printf("Stats server listening on %s%s%s:%d\n", ipv6 ? "[" : "", bind_addr, ipv6 ? "]" : "", s->port);
 	fflush(stdout);
@@ -363,11 +323,8 @@ void stats_server_stop(struct stats_server *s)
 		return;
 	if (s->mhd_watch.fd >= 0 && s->mhd_watch.cb)
 		loop_del(s->relay->loop, &s->mhd_watch);
-	if (s->timer_watch.fd >= 0 && s->timer_watch.cb)
-		loop_del(s->relay->loop, &s->timer_watch);
+	timer_cancel(&s->timer);
 	if (s->mhd)
 		MHD_stop_daemon(s->mhd);
-	if (s->timer_fd >= 0)
-		close(s->timer_fd);
 	free(s);
 }

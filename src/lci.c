@@ -17,7 +17,7 @@ uint16_t lci_alloc(struct tun *t, uint16_t exclude)
 	for (unsigned tried = 0; tried < range; tried++) {
 		uint16_t candidate = lci;
 
-		/* Top down, wrapping: the kernel's own LCIs grow from 1 (linux-x25.md §7 rule 6). */
+		/* Top down, wrapping: the kernel's own LCIs grow from 1 (docs/linux-x25.md §7 rule 6). */
 		lci = (lci == t->lci_start) ? t->lci_end : (uint16_t)(lci - 1);
 		if (candidate == exclude || !lci_usable(t, candidate))
 			continue;

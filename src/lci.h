@@ -2,7 +2,10 @@
 #ifndef X25LO_LCI_H
 #define X25LO_LCI_H
 
-#include "relay.h"
+#include <stdint.h>
+
+#include "call.h"
+#include "tun.h"
 
 /*
  * Pick a free LCI on t for an INCOMING CALL: inside [lci_start, lci_end], not mapped in

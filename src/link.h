@@ -2,7 +2,9 @@
 #ifndef X25LO_LINK_H
 #define X25LO_LINK_H
 
-#include "relay.h"
+#include "packet.h"
+
+struct tun;
 
 /* Ask the kernel to bring the link up: CONNECT, to which it answers RESTART REQUEST. */
 void link_start(struct tun *t);

@@ -11,16 +11,15 @@
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
 #include "pcap.h"
+#include "kernel_x25.h"
 #include "relay.h"
 #include "stats.h"
-#include "tun.h"
 
 #define EXIT_CONFIG 2
 
@@ -119,7 +118,7 @@ static int load_config(const struct options *opts, struct config *cfg)
 /* Refuse to start where the relay cannot work, saying what to change. */
 static int preflight(const struct config *cfg)
 {
-	int fd = socket(AF_X25, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	int fd = kernel_x25_socket();
 	int forward;
 
 	if (fd < 0) {
@@ -136,7 +135,7 @@ static int preflight(const struct config *cfg)
 			  "or grant it (setcap cap_net_admin+ep x25lo)");
 		return -1;
 	}
-	forward = x25_forward_enabled();
+	forward = kernel_forward_enabled();
 	if (forward == 1) {
 		log_error("net.x25.x25_forward is 1: the kernel would forward unanswered calls between TUNs "
 			  "and loop them; set it to 0 (sysctl -w net.x25.x25_forward=0)");
@@ -146,7 +145,7 @@ static int preflight(const struct config *cfg)
 		char dev[IFNAMSIZ + 8], want[64];
 
 		snprintf(want, sizeof(want), "%s%zu", cfg->device_prefix, i);
-		if (x25_route_find(cfg->routes[i], dev, sizeof(dev)) == 1 && strcmp(dev, want) != 0) {
+		if (kernel_route_find(cfg->routes[i], dev, sizeof(dev)) == 1 && strcmp(dev, want) != 0) {
 			log_error("a kernel X.25 route for %s already exists on %s: remove it "
 				  "(or stop what added it) before starting x25lo",
 				  cfg->routes[i], dev);
@@ -191,10 +190,7 @@ static void signal_readable(void *ctx, uint32_t events)
 	while (read(w->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP: reload(w, "SIGHUP"); break;
-		case SIGUSR1:
-			daemon_log_state(w->relay);
-			stats_log_dump(w->relay);
-			break;
+		case SIGUSR1: stats_log_dump(w->relay); break;
 		case SIGINT:
 		case SIGTERM: daemon_begin_shutdown(w->relay); break;
 		default: break;
@@ -284,7 +280,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_info("Configuration reloaded from %s", opts.config_path);
-	relay.loop = loop;
+	relay_init(&relay, loop, &cfg);
 	if (cfg.pcap_path[0]) {
 		relay.pcap = pcap_open(cfg.pcap_path, cfg.pcap_max_bytes, err, sizeof(err));
 		if (!relay.pcap) {
@@ -293,12 +289,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (cfg.stats_port > 0) {
-		relay.cfg = cfg;
 		relay.stats = stats_server_start(&relay, cfg.stats_bind, cfg.stats_port, err, sizeof(err));
 		if (!relay.stats)
 			log_error("%s; continuing without the stats server", err);
 	}
-	if (daemon_start(&relay, loop, &cfg, opts.config_path, err, sizeof(err)) < 0) {
+	if (daemon_start(&relay, opts.config_path, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		daemon_stop(&relay);
 		return 1;

@@ -46,7 +46,7 @@ int packet_decode(const uint8_t *data, size_t len, bool extended, struct x25_pac
 	pkt->lci = (uint16_t)(((data[0] & 0x0F) << 8) | data[1]);
 	pkt->type_id = data[2];
 	pkt->type = classify(data[2], extended);
-	/* Modulo-128 data and flow-control packets have a 4-byte header (linux-x25.md §2.6). */
+	/* Modulo-128 data and flow-control packets have a 4-byte header (docs/linux-x25.md §2.6). */
 	if (extended && len < 4 &&
 	    (pkt->type == PKT_DATA || pkt->type == PKT_RR || pkt->type == PKT_RNR || pkt->type == PKT_REJ))
 		return -1;
@@ -123,7 +123,7 @@ size_t packet_build_clear(uint8_t *out, bool extended, uint16_t lci, uint8_t cau
 {
 	size_t n = build_header(out, extended, lci, X25_CLEAR_REQUEST);
 
-	/* Always 5 bytes: a shorter clear makes the kernel wait T23 (linux-x25.md §7 rule 12). */
+	/* Always 5 bytes: a shorter clear makes the kernel wait T23 (docs/linux-x25.md §7 rule 12). */
 	out[n++] = cause;
 	out[n++] = diag;
 	return n;

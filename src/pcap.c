@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "relay.h"
+#include "port.h"
 #include "x25.h"
 
 /*
@@ -145,20 +145,19 @@ static bool write_section_header(struct pcap_writer *w)
 	return write_block(w, block, off);
 }
 
-static bool write_interface_block(struct pcap_writer *w, const struct tun *tun)
+static bool write_interface_block(struct pcap_writer *w, const struct port *port)
 {
 	uint8_t block[160];
-	char desc[64];
 	size_t off = 8;
-	int n = snprintf(desc, sizeof(desc), "x25lo TUN for X.121 address %s", tun->address);
 
 	put_u32(block, PCAPNG_IDB);
 	put_u16(block + off, LINKTYPE_LINUX_LAPD);
 	put_u16(block + off + 2, 0);
 	put_u32(block + off + 4, 0); /* snaplen: no limit */
 	off += 8;
-	put_option(block, &off, OPT_IF_NAME, tun->name, strnlen(tun->name, sizeof(tun->name)));
-	put_option(block, &off, OPT_IF_DESCRIPTION, desc, n > 0 ? (size_t)n : 0);
+	put_option(block, &off, OPT_IF_NAME, port->name, strnlen(port->name, sizeof(port->name)));
+	put_option(block, &off, OPT_IF_DESCRIPTION, port->description,
+		   strnlen(port->description, sizeof(port->description)));
 	put_option(block, &off, OPT_END, NULL, 0);
 	put_u32(block + 4, (uint32_t)(off + 4));
 	put_u32(block + off, (uint32_t)(off + 4));
@@ -241,64 +240,52 @@ static bool rotate(struct pcap_writer *w)
 	return true;
 }
 
-static const struct pcap_iface *iface_for(struct pcap_writer *w, const struct tun *tun)
+static const struct pcap_iface *iface_for(struct pcap_writer *w, const struct port *port)
 {
-	struct pcap_iface *iface = tun->index < PCAP_MAX_IFACES ? &w->ifaces[tun->index] : &w->shared_iface;
+	struct pcap_iface *iface = port->index < PCAP_MAX_IFACES ? &w->ifaces[port->index] : &w->shared_iface;
 
 	/* A TUN re-created under another name (new prefix) gets a new interface block. */
-	if (iface->name[0] && strncmp(iface->name, tun->name, sizeof(iface->name)) == 0)
+	if (iface->name[0] && strncmp(iface->name, port->name, sizeof(iface->name)) == 0)
 		return iface;
-	if (!write_interface_block(w, tun))
+	if (!write_interface_block(w, port))
 		return NULL;
-	snprintf(iface->name, sizeof(iface->name), "%s", tun->name[0] ? tun->name : "?");
+	snprintf(iface->name, sizeof(iface->name), "%s", port->name[0] ? port->name : "?");
 	iface->id = w->next_iface_id++;
 	return iface;
 }
 
-void pcap_record(struct pcap_writer *w, const struct tun *tun, bool to_kernel, const uint8_t *frame, size_t len)
+void pcap_record(struct pcap_writer *w, const struct port *port, bool to_kernel, uint8_t pseudo_header,
+		 const uint8_t *packet, size_t len)
 {
 	uint8_t head[EPB_HEADER_LEN + SLL_HEADER_LEN + LAPD_HEADER_LEN];
 	uint8_t tail[3 + EPB_TRAILER_LEN];
 	const struct pcap_iface *iface;
 	struct timespec now;
-	size_t payload_len, captured, pad, tail_len, total;
-	const uint8_t *payload;
+	size_t payload_len = len, prefix_len = 0, captured, pad, tail_len, total;
 	uint8_t control;
 	uint64_t usec;
 
-	if (!w || w->failed || !w->f || len == 0)
+	if (!w || w->failed || !w->f)
 		return;
 	/* The pseudo-header picks the LAPD frame: data becomes UI with the X.25 packet. */
-	switch (frame[0]) {
-	case X25_IFACE_DATA:
-		control = LAPD_UI;
-		payload = frame + 1;
-		payload_len = len - 1;
-		break;
-	case X25_IFACE_CONNECT:
-		control = LAPD_SABME_P;
-		payload = frame + 1;
-		payload_len = 0;
-		break;
-	case X25_IFACE_DISCONNECT:
-		control = LAPD_DISC_P;
-		payload = frame + 1;
-		payload_len = 0;
-		break;
+	switch (pseudo_header) {
+	case X25_IFACE_DATA: control = LAPD_UI; break;
+	case X25_IFACE_CONNECT: control = LAPD_SABME_P; payload_len = 0; break;
+	case X25_IFACE_DISCONNECT: control = LAPD_DISC_P; payload_len = 0; break;
 	default:
+		/* Any other pseudo-header: XID carrying that byte and whatever followed it. */
 		control = LAPD_XID_P;
-		payload = frame;
-		payload_len = len;
+		prefix_len = 1;
 		break;
 	}
-	captured = SLL_HEADER_LEN + LAPD_HEADER_LEN + payload_len;
+	captured = SLL_HEADER_LEN + LAPD_HEADER_LEN + prefix_len + payload_len;
 	pad = pad4(captured) - captured;
 	tail_len = pad + EPB_TRAILER_LEN;
 	total = EPB_HEADER_LEN + captured + tail_len;
 
 	if (w->max_bytes && w->file_bytes + total > w->max_bytes && w->file_bytes > w->header_bytes && !rotate(w))
 		return;
-	iface = iface_for(w, tun);
+	iface = iface_for(w, port);
 	if (!iface)
 		return;
 
@@ -322,7 +309,7 @@ void pcap_record(struct pcap_writer *w, const struct tun *tun, bool to_kernel, c
 	/* LAPD: SAPI 16 (X.25), C/R set on the network (x25lo) side, TEI = TUN index. */
 	uint8_t *lapd = sll + SLL_HEADER_LEN;
 	lapd[0] = (uint8_t)((LAPD_SAPI_X25 << 2) | (to_kernel ? 0x02 : 0x00));
-	lapd[1] = (uint8_t)(((tun->index & 0x7F) << 1) | 0x01);
+	lapd[1] = (uint8_t)(((port->index & 0x7F) << 1) | 0x01);
 	lapd[2] = control;
 
 	memset(tail, 0, pad);
@@ -333,7 +320,8 @@ void pcap_record(struct pcap_writer *w, const struct tun *tun, bool to_kernel, c
 	put_u32(tail + pad + 12, (uint32_t)total);
 
 	if (fwrite_unlocked(head, 1, sizeof(head), w->f) != sizeof(head) ||
-	    (payload_len && fwrite_unlocked(payload, 1, payload_len, w->f) != payload_len) ||
+	    (prefix_len && fwrite_unlocked(&pseudo_header, 1, prefix_len, w->f) != prefix_len) ||
+	    (payload_len && fwrite_unlocked(packet, 1, payload_len, w->f) != payload_len) ||
 	    fwrite_unlocked(tail, 1, tail_len, w->f) != tail_len) {
 		capture_failed(w, "writing");
 		return;

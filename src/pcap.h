@@ -7,10 +7,10 @@
 #include <stdint.h>
 
 struct pcap_writer;
-struct tun;
+struct port;
 
 /*
- * Open (truncate) path for a pcapng capture. Each TUN becomes one pcapng interface named
+ * Open (truncate) path for a pcapng capture. Each port becomes one pcapng interface named
  * after it; frames use link type LINUX_LAPD (177), which Wireshark dissects down to X.25
  * (SAPI 16), with the direction in both the Linux header and the packet flags.
  * max_bytes caps the file: when the next record would pass it, path is renamed to
@@ -20,11 +20,12 @@ struct tun;
 struct pcap_writer *pcap_open(const char *path, size_t max_bytes, char *err, size_t errlen);
 
 /*
- * Record one frame: pseudo-header byte + X.25 packet (what follows the 4-byte tun_pi).
- * to_kernel: x25lo wrote it into the TUN (false: x25lo read it from the kernel).
- * Buffered; a write error is logged once and stops the capture, never the relay.
+ * Record one frame of port: its pseudo-header and the X.25 packet after it (len 0 for a
+ * link CONNECT or DISCONNECT). to_kernel: x25lo wrote it (false: x25lo read it from the
+ * kernel). Buffered; a write error is logged once and stops the capture, never the relay.
  */
-void pcap_record(struct pcap_writer *w, const struct tun *tun, bool to_kernel, const uint8_t *frame, size_t len);
+void pcap_record(struct pcap_writer *w, const struct port *port, bool to_kernel, uint8_t pseudo_header,
+		 const uint8_t *packet, size_t len);
 
 /* Push buffered records to the file (records are also flushed at least once a second while traffic flows). */
 void pcap_flush(struct pcap_writer *w);

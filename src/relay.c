@@ -1,8 +1,7 @@
-/* relay.c - the hot path: read a TUN frame, demultiplex by [TUN][LCI], rewrite the LCI in place, write. */
+/* relay.c - the receive side: read a TUN frame, decode once, demultiplex by [TUN][LCI], trace. */
 #include "relay.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -10,206 +9,127 @@
 #include "link.h"
 #include "log.h"
 #include "pcap.h"
+#include "trace.h"
+
+/* A relayed packet goes out from the read buffer: its framing must fit where the TUN's was. */
+_Static_assert(PORT_HEADROOM <= TUN_FRAME_HEADER, "the read buffer leaves too little headroom");
 
 /* Frames handled per TUN per wake-up, so one busy TUN cannot starve the others. */
 #define READ_BUDGET 64
-#define TRACE_MAX_BYTES 96
 
-static const char relay_label[] = "x25lo";
-
-/* Only reached when -trace is on. */
-static void trace_packet(const char *src, const char *dst, const uint8_t *packet, size_t len, bool extended)
+void relay_init(struct relay *relay, struct loop *loop, const struct config *cfg)
 {
-	char hex[TRACE_MAX_BYTES * 3 + 32], namebuf[16];
-	struct x25_packet pkt;
-	const char *name = "SHORT";
-	size_t shown = len < TRACE_MAX_BYTES ? len : TRACE_MAX_BYTES, n = 0;
-
-	if (packet_decode(packet, len, extended, &pkt) == 0)
-		name = packet_trace_name(&pkt, namebuf);
-	for (size_t i = 0; i < shown; i++)
-		n += (size_t)snprintf(hex + n, sizeof(hex) - n, i ? " %02X" : "%02X", packet[i]);
-	if (shown < len)
-		snprintf(hex + n, sizeof(hex) - n, " ... (%zu bytes)", len);
-	log_msg("%s>%s %s %s", src, dst, name, hex);
+	memset(relay, 0, sizeof(*relay));
+	relay->loop = loop;
+	relay->cfg = *cfg;
+	relay->started_ms = loop_now_ms();
+	relay->config_generation = 1;
+	relay->last_reload_ok = true;
+	relay->x25_fd = -1;
+	relay->rtnl_fd = -1;
+	timer_queue_init(loop, &relay->setup_timers);
+	timer_queue_init(loop, &relay->clearing_timers);
 }
 
-static void trace_control(const char *src, const char *dst, uint8_t pseudo_header)
+unsigned relay_calls_active(const struct relay *relay)
 {
-	static const char *const names[] = {"DATA", "CONNECT", "DISCONNECT", "PARAMS"};
-
-	log_msg("%s>%s %s", src, dst, pseudo_header < 4 ? names[pseudo_header] : "PSEUDO-HEADER?");
+	return relay->calls_by_state[CALL_SETUP] + relay->calls_by_state[CALL_CONNECTED] +
+	       relay->calls_by_state[CALL_CLEARING];
 }
 
-/* Link CONNECT/DISCONNECT go out even while the link is down (they bring it up). */
-static bool write_frame(struct tun *t, const uint8_t *frame, size_t len, bool even_if_down)
+unsigned relay_channels_mapped(const struct relay *relay)
 {
-	struct relay *relay = t->relay;
-	ssize_t n;
+	unsigned n = 0;
 
-	if (t->link == LINK_DOWN && !even_if_down) {
-		relay->counters.write_errors++;
-		return false;
-	}
-	n = write(t->fd, frame, len);
-	if (n != (ssize_t)len) {
-		relay->counters.write_errors++;
-		/* EIO: the interface went down; rtnetlink reports it and link loss follows. */
-		if (relay->counters.write_errors < 10 || relay->counters.write_errors % 10000 == 0)
-			log_warn("%s: writing a %zu-byte frame failed: %s (%llu write errors so far; calls on it are "
-				 "cleared when the link is seen down, check `ip link show %s`)",
-				 t->name, len,
-				 n < 0 ? strerror(errno) : "short write",
-				 (unsigned long long)relay->counters.write_errors, t->name);
-		return false;
-	}
-	t->counters.packets_sent++;
-	t->counters.bytes_sent += len - FRAME_PACKET_OFFSET;
-	if (relay->pcap)
-		pcap_record(relay->pcap, t, true, frame + 4, len - 4);
-	return true;
+	for (unsigned i = 0; i < relay->ntuns; i++)
+		if (relay->tuns[i])
+			n += relay->tuns[i]->legs_mapped;
+	return n;
 }
 
-bool relay_forward(struct leg *to, const struct leg *from, uint8_t *frame, size_t len)
+/* Returns the port the packet was relayed to, NULL when x25lo consumed or dropped it. */
+static struct port *packet_received(struct tun *t, uint8_t *packet, size_t len)
 {
-	packet_set_lci(frame + FRAME_PACKET_OFFSET, to->lci);
-	if (log_trace_on) {
-		to->tun->relay->trace_consumed = true;
-		trace_packet(from ? from->tun->name : relay_label, to->tun->name, frame + FRAME_PACKET_OFFSET,
-			     len - FRAME_PACKET_OFFSET, to->tun->extended);
-	}
-	return write_frame(to->tun, frame, len, false);
-}
-
-static void send_packet(struct tun *t, const uint8_t *packet, size_t len)
-{
-	uint8_t frame[FRAME_PACKET_OFFSET + 8] = {0, 0, ETH_P_X25_PROTO >> 8, ETH_P_X25_PROTO & 0xFF, X25_IFACE_DATA};
-
-	memcpy(frame + FRAME_PACKET_OFFSET, packet, len);
-	if (log_trace_on)
-		trace_packet(relay_label, t->name, packet, len, t->extended);
-	write_frame(t, frame, FRAME_PACKET_OFFSET + len, false);
-}
-
-void relay_send_clear(struct tun *t, uint16_t lci, uint8_t cause, uint8_t diag)
-{
-	uint8_t packet[8];
-
-	t->relay->counters.causes_generated[cause]++;
-	send_packet(t, packet, packet_build_clear(packet, t->extended, lci, cause, diag));
-}
-
-void relay_send_clear_confirmation(struct tun *t, uint16_t lci)
-{
-	uint8_t packet[8];
-
-	send_packet(t, packet, packet_build_clear_confirmation(packet, t->extended, lci));
-}
-
-void relay_send_restart_confirmation(struct tun *t)
-{
-	uint8_t packet[8];
-
-	send_packet(t, packet, packet_build_restart_confirmation(packet, t->extended));
-}
-
-void relay_send_control(struct tun *t, uint8_t pseudo_header)
-{
-	uint8_t frame[FRAME_PACKET_OFFSET] = {0, 0, ETH_P_X25_PROTO >> 8, ETH_P_X25_PROTO & 0xFF, pseudo_header};
-
-	if (log_trace_on)
-		trace_control(relay_label, t->name, pseudo_header);
-	write_frame(t, frame, sizeof(frame), true);
-}
-
-static void packet_received(struct tun *t, uint8_t *frame, size_t len)
-{
-	struct relay *relay = t->relay;
+	struct relay *relay = t->port.relay;
 	struct x25_packet pkt;
 	struct leg *leg;
 
-	if (packet_decode(frame + FRAME_PACKET_OFFSET, len - FRAME_PACKET_OFFSET, t->extended, &pkt) < 0) {
+	if (packet_decode(packet, len, t->port.extended, &pkt) < 0) {
 		relay->counters.frames_dropped_short++;
-		return;
+		return NULL;
 	}
 	relay->counters.packets_handled[pkt.type]++;
 	if (pkt.type == PKT_UNKNOWN)
 		relay->counters.packets_unknown_type[pkt.type_id]++;
 	if (pkt.lci == 0) {
 		link_control_received(t, &pkt);
-		return;
+		return NULL;
 	}
-	/* Left in the ring from before a link loss: their sockets are gone (linux-x25.md §1.6). */
+	/* Left in the ring from before a link loss: their sockets are gone (docs/linux-x25.md §1.6). */
 	if (t->link != LINK_READY) {
 		relay->counters.frames_dropped_state++;
-		return;
+		return NULL;
 	}
 	/* Direct index: no search, whatever the number of calls. */
 	leg = t->legs[pkt.lci];
-	if (leg) {
-		call_packet_received(leg, &pkt, frame, len);
-		return;
-	}
+	if (leg)
+		return call_packet_received(leg, &pkt, packet);
 	if (pkt.type == PKT_CALL_REQUEST) {
-		t->counters.call_request++;
-		call_request_received(t, &pkt, frame, len);
-		return;
+		t->port.counters.call_request++;
+		return call_request_received(t, &pkt, packet);
 	}
 	call_unknown_lci(t, &pkt);
+	return NULL;
 }
 
 static void frame_received(struct tun *t, uint8_t *frame, size_t len)
 {
-	struct relay *relay = t->relay;
+	struct relay *relay = t->port.relay;
+	uint8_t *packet = frame + TUN_FRAME_HEADER;
+	struct port *to = NULL;
+	size_t packet_len;
 
-	t->counters.packets_received++;
-	if (len < FRAME_PACKET_OFFSET) {
+	t->port.counters.packets_received++;
+	if (len < TUN_FRAME_HEADER) {
 		relay->counters.frames_dropped_short++;
 		return;
 	}
-	/* Other protocol families can still send frames to the device (linux-x25.md §1.1). */
+	packet_len = len - TUN_FRAME_HEADER;
+	/* Other protocol families can still send frames to the device (docs/linux-x25.md §1.1). */
 	if (frame[2] != (ETH_P_X25_PROTO >> 8) || frame[3] != (ETH_P_X25_PROTO & 0xFF)) {
 		relay->counters.frames_dropped_proto++;
 		return;
 	}
-	t->counters.bytes_received += len - FRAME_PACKET_OFFSET;
+	t->port.counters.bytes_received += packet_len;
 	if (relay->pcap)
-		pcap_record(relay->pcap, t, false, frame + 4, len - 4);
-	if (log_trace_on) {
-		relay->trace_consumed = false;
-		if (frame[4] != X25_IFACE_DATA) {
-			trace_control(t->name, relay_label, frame[4]);
-		} else if (len < FRAME_PACKET_OFFSET + 2 || (frame[5] & 0x0F) + frame[6] == 0) {
-			/* LCI 0 is never relayed: show it before the answer it gets. */
-			trace_packet(t->name, relay_label, frame + FRAME_PACKET_OFFSET, len - FRAME_PACKET_OFFSET,
-				     t->extended);
-			relay->trace_consumed = true;
-		}
-	}
+		pcap_record(relay->pcap, &t->port, false, frame[4], packet, packet_len);
 	switch (frame[4]) {
 	case X25_IFACE_DATA:
-		packet_received(t, frame, len);
-		/* One trace line per packet: relayed ones were traced as src>dst on the way out. */
-		if (log_trace_on && !relay->trace_consumed)
-			trace_packet(t->name, relay_label, frame + FRAME_PACKET_OFFSET, len - FRAME_PACKET_OFFSET,
-				     t->extended);
-		return;
+		to = packet_received(t, packet, packet_len);
+		break;
 	case X25_IFACE_CONNECT:
 		link_connect_received(t);
-		return;
+		break;
 	case X25_IFACE_DISCONNECT:
 		link_disconnect_received(t);
-		return;
+		break;
 	default:
 		relay->counters.frames_dropped_proto++;
 		return;
 	}
+	/*
+	 * The one trace line of a frame read, once x25lo is done with it: a relayed packet shows
+	 * where it went (and its new LCI), others go to x25lo. Packets sent in answer were
+	 * traced as they left, so they come first.
+	 */
+	if (log_trace_on)
+		trace_frame(t->port.name, to ? to->name : trace_x25lo, frame[4], packet, packet_len, t->port.extended);
 }
 
 void relay_tun_readable(void *ctx, uint32_t events)
 {
 	struct tun *t = ctx;
-	struct relay *relay = t->relay;
+	struct relay *relay = t->port.relay;
 
 	for (int budget = READ_BUDGET; budget > 0 && !t->retired; budget--) {
 		ssize_t n = read(t->fd, relay->frame, sizeof(relay->frame));
@@ -217,8 +137,8 @@ void relay_tun_readable(void *ctx, uint32_t events)
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR) {
 				/* Level-triggered: stop watching, or a broken fd would spin the loop. */
-				log_error("%s: reading the TUN failed: %s; removing it (SIGHUP re-creates it)", t->name,
-					  strerror(errno));
+				log_error("%s: reading the TUN failed: %s; removing it (SIGHUP re-creates it)",
+					  t->port.name, strerror(errno));
 				loop_del(relay->loop, &t->watch);
 				t->link = LINK_DOWN;
 				t->failed = true;

@@ -1,94 +1,17 @@
-/* relay.h - the relay's state: TUNs, call legs indexed by [TUN][LCI], counters. */
+/* relay.h - the relay's context and its receive side: read a TUN, decode once, hand each packet on. */
 #ifndef X25LO_RELAY_H
 #define X25LO_RELAY_H
 
-#include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "call.h"
 #include "config.h"
-#include "deadline.h"
 #include "loop.h"
 #include "packet.h"
+#include "port.h"
+#include "tun.h"
 #include "x25.h"
-
-struct call;
-struct tun;
-
-enum link_state {
-	LINK_DOWN,     /* interface down (or not yet up): nothing can be written */
-	LINK_STARTING, /* CONNECT sent, waiting for the kernel's RESTART REQUEST */
-	LINK_READY,    /* restart confirmed: calls may be injected */
-};
-
-enum leg_state {
-	LEG_IDLE,     /* not mapped */
-	LEG_OPEN,     /* the kernel has a socket on this LCI that x25lo relays for */
-	LEG_CLEARING, /* CLEAR INDICATION sent, waiting for the kernel's CLEAR CONFIRMATION */
-};
-
-/* One side of a call: an LCI on a TUN. */
-struct leg {
-	struct call *call;
-	struct tun *tun;
-	uint16_t lci;
-	uint8_t state;   /* enum leg_state */
-	uint8_t side;    /* LEG_CALLER or LEG_CALLEE */
-	uint64_t packets_in, bytes_in; /* read from this leg's kernel */
-	struct deadline clearing;      /* while CLEARING */
-};
-
-enum { LEG_CALLER = 0, LEG_CALLEE = 1 };
-
-enum call_state {
-	CALL_FREE,
-	CALL_SETUP,     /* INCOMING CALL injected, waiting for CALL ACCEPTED */
-	CALL_CONNECTED, /* data transfer */
-	CALL_CLEARING,  /* at least one leg clearing, none open */
-	CALL_STATE_COUNT
-};
-
-struct call {
-	struct leg leg[2]; /* [LEG_CALLER] = where the CALL REQUEST left, [LEG_CALLEE] = injected */
-	uint8_t state;     /* enum call_state */
-	char calling[16], called[16];
-	uint8_t facilities[32]; /* as in the CALL REQUEST (truncated copy for /sessions) */
-	uint8_t facilities_len;
-	uint64_t started_ms;
-	struct deadline setup; /* while SETUP */
-};
-
-/* goxot's interface_* maps, per TUN. */
-struct tun_counters {
-	uint64_t sessions_opened, sessions_closed;
-	uint64_t call_request, call_connected, clear_request, clear_confirm;
-	uint64_t packets_sent, packets_received, bytes_sent, bytes_received;
-	uint64_t link_up, link_lost;
-};
-
-struct tun {
-	struct relay *relay;
-	unsigned index; /* the N in tunlbN */
-	char name[IFNAMSIZ];
-	char address[16];
-	int ifindex;
-	int fd;
-	struct io_watch watch;
-	enum link_state link;
-	bool admin_up;  /* last IFF_UP seen via rtnetlink */
-	bool route_added;
-	bool retired;   /* removed from the relay, freed after the current batch */
-	bool failed;    /* the TUN fd broke: removed after the current batch */
-	bool extended;
-	uint16_t lci_start, lci_end; /* range for injected calls, fixed at creation */
-	uint16_t lci_cursor;         /* next candidate, moving down */
-	uint16_t lci_last_freed;
-	unsigned legs_mapped;        /* entries in legs[] (both directions, clearing included) */
-	unsigned calls_in_use;       /* slots of calls[] in use */
-	struct tun_counters counters;
-	struct call *calls;          /* [lci_end - lci_start + 1], indexed by injected LCI */
-	struct leg *legs[X25_LCI_COUNT];
-};
 
 struct relay_counters {
 	uint64_t packets_handled[PKT_TYPE_COUNT];
@@ -123,40 +46,32 @@ struct relay {
 	struct tun *tuns[CONFIG_MAX_ROUTES]; /* by index; NULL where a removed route left a gap */
 	struct relay_counters counters;
 	unsigned calls_by_state[CALL_STATE_COUNT]; /* [CALL_FREE] unused */
-	struct deadline_list setup_timers;    /* calls waiting for CALL ACCEPTED */
-	struct deadline_list clearing_timers; /* legs waiting for CLEAR CONFIRMATION */
-	int timer_fd;
-	uint64_t timer_armed_ms;
-	struct io_watch timer_watch;
+	struct timer_queue setup_timers;    /* calls waiting for CALL ACCEPTED */
+	struct timer_queue clearing_timers; /* legs waiting for CLEAR CONFIRMATION */
 	int x25_fd; /* AF_X25 socket for route and subscription ioctls */
 	int rtnl_fd; /* link notifications */
 	struct io_watch rtnl_watch;
-	uint64_t shutdown_deadline_ms;
+	struct timer shutdown_timer;
 	struct tun *retired[CONFIG_MAX_ROUTES * 2]; /* freed after the current batch */
 	unsigned nretired;
 	struct stats_server *stats;
 	struct pcap_writer *pcap;
 	bool shutting_down;
-	bool trace_consumed; /* -trace: the packet being handled was traced as relayed */
 	uint64_t lci_reuse_log_ms; /* last time an LCI reuse was logged (once per burst) */
 	uint64_t lci_reuse_unlogged;
-	uint8_t frame[4 + 1 + 65535 + 64]; /* one read buffer: tun_pi, pseudo-header, packet */
+	/* One read buffer: tun_pi, pseudo-header, packet (whose headroom is the first two). */
+	uint8_t frame[TUN_FRAME_HEADER + 65535 + 64];
 };
 
-#endif
+/* Zero relay and tie it to loop: its timer queues join the loop. Before anything else uses it. */
+void relay_init(struct relay *relay, struct loop *loop, const struct config *cfg);
 
-/* relay.c: frame output. Every write is counted, captured and traced here. */
-
-/* Rewrite the LCI of frame (tun_pi + pseudo-header + packet) to `to` and write it into to's TUN. */
-bool relay_forward(struct leg *to, const struct leg *from, uint8_t *frame, size_t len);
-/* Packets x25lo generates itself. relay_send_clear counts the cause as generated. */
-void relay_send_clear(struct tun *t, uint16_t lci, uint8_t cause, uint8_t diag);
-void relay_send_clear_confirmation(struct tun *t, uint16_t lci);
-void relay_send_restart_confirmation(struct tun *t);
-void relay_send_control(struct tun *t, uint8_t pseudo_header);
+/* Calls that are set up, connected or clearing. */
+unsigned relay_calls_active(const struct relay *relay);
+/* LCIs x25lo holds on all TUNs (both legs of every call, clearing ones included). */
+unsigned relay_channels_mapped(const struct relay *relay);
 
 /* epoll callback of a TUN fd (ctx = struct tun). */
 void relay_tun_readable(void *ctx, uint32_t events);
 
-/* Offset of the X.25 packet inside a TUN frame: 4-byte tun_pi + 1-byte pseudo-header. */
-#define FRAME_PACKET_OFFSET 5
+#endif

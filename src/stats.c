@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "counters.h"
 #include "log.h"
 #include "pcap.h"
 #include "relay.h"
@@ -180,12 +181,6 @@ static unsigned lci_free_count(const struct tun *t)
 	return t->calls_in_use < range ? range - t->calls_in_use : 0;
 }
 
-static unsigned calls_active(const struct relay *relay)
-{
-	return relay->calls_by_state[CALL_SETUP] + relay->calls_by_state[CALL_CONNECTED] +
-	       relay->calls_by_state[CALL_CLEARING];
-}
-
 /* Whole seconds from since_ms to now_ms (loop clock); 0 if the clock has not moved on. */
 static uint64_t seconds_since(uint64_t since_ms, uint64_t now_ms)
 {
@@ -206,57 +201,6 @@ static const char *reload_text(const struct relay *relay)
 
 /* ---- /varz ---- */
 
-typedef uint64_t (*tun_counter_fn)(const struct tun *t);
-
-#define TUN_COUNTER(field)                                                                         \
-	static uint64_t tun_##field(const struct tun *t)                                           \
-	{                                                                                          \
-		return t->counters.field;                                                          \
-	}
-TUN_COUNTER(sessions_opened)
-TUN_COUNTER(sessions_closed)
-TUN_COUNTER(call_request)
-TUN_COUNTER(call_connected)
-TUN_COUNTER(clear_request)
-TUN_COUNTER(clear_confirm)
-TUN_COUNTER(packets_sent)
-TUN_COUNTER(packets_received)
-TUN_COUNTER(bytes_sent)
-TUN_COUNTER(bytes_received)
-TUN_COUNTER(link_up)
-TUN_COUNTER(link_lost)
-
-static uint64_t tun_lci_in_use(const struct tun *t)
-{
-	return t->legs_mapped;
-}
-
-static uint64_t tun_lci_free(const struct tun *t)
-{
-	return lci_free_count(t);
-}
-
-/* goxot's ten interface_* maps first, then x25lo's own per-TUN maps. */
-static const struct {
-	const char *name;
-	tun_counter_fn get;
-} interface_maps[] = {
-	{"interface_bytes_received", tun_bytes_received},
-	{"interface_bytes_sent", tun_bytes_sent},
-	{"interface_call_connected", tun_call_connected},
-	{"interface_call_request", tun_call_request},
-	{"interface_clear_confirm", tun_clear_confirm},
-	{"interface_clear_request", tun_clear_request},
-	{"interface_packets_received", tun_packets_received},
-	{"interface_packets_sent", tun_packets_sent},
-	{"interface_sessions_closed", tun_sessions_closed},
-	{"interface_sessions_opened", tun_sessions_opened},
-	{"interface_lci_free", tun_lci_free},
-	{"interface_lci_in_use", tun_lci_in_use},
-	{"interface_link_lost", tun_link_lost},
-	{"interface_link_up", tun_link_up},
-};
-
 static json_t *int_json(uint64_t v)
 {
 	return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v);
@@ -267,40 +211,39 @@ static void set_int(json_t *obj, const char *key, uint64_t v)
 	json_object_set_new(obj, key, int_json(v));
 }
 
-static json_t *cause_map(const uint64_t causes[256])
+/* The /varz map named key, created empty the first time (goxot prints empty maps as {}). */
+static json_t *varz_map(json_t *vars, const char *key)
 {
-	json_t *map = json_object();
+	json_t *map = json_object_get(vars, key);
 
-	for (unsigned c = 0; c < 256; c++) {
-		char key[8];
-
-		if (!causes[c])
-			continue;
-		snprintf(key, sizeof(key), "0x%02x", c);
-		set_int(map, key, causes[c]);
+	if (!map) {
+		map = json_object();
+		json_object_set_new(vars, key, map);
 	}
 	return map;
 }
 
-static json_t *packets_handled_map(const struct relay_counters *rc)
+static void varz_relay_counter(json_t *vars, const struct relay *relay, const struct counter *c)
 {
-	json_t *map = json_object();
+	char buf[COUNTER_KEY_LEN];
+	json_t *map;
 
-	for (int type = 0; type < PKT_TYPE_COUNT; type++) {
-		const char *name = packet_type_name((enum pkt_type)type);
-
-		if (name && rc->packets_handled[type])
-			set_int(map, name, rc->packets_handled[type]);
+	if (!c->count && !c->field) {
+		set_int(vars, c->varz, counter_relay_value(c, relay, 0));
+		return;
 	}
-	for (unsigned id = 0; id < 256; id++) {
-		char key[16];
-
-		if (!rc->packets_unknown_type[id])
-			continue;
-		snprintf(key, sizeof(key), "UNKNOWN(0x%02X)", id);
-		set_int(map, key, rc->packets_unknown_type[id]);
+	map = varz_map(vars, c->varz);
+	if (c->field) {
+		set_int(map, c->field, counter_relay_value(c, relay, 0));
+		return;
 	}
-	return map;
+	for (unsigned i = 0; i < c->count; i++) {
+		uint64_t v = counter_relay_value(c, relay, i);
+		const char *key = v ? c->key(i, buf) : NULL;
+
+		if (key)
+			set_int(map, key, v);
+	}
 }
 
 /* argv of this process, as goxot's (Go runtime) cmdline variable; read once, it never changes. */
@@ -371,67 +314,30 @@ static char *render_goxot_layout(json_t *vars)
 
 char *stats_render_varz(const struct relay *relay)
 {
-	const struct relay_counters *rc = &relay->counters;
 	json_t *vars = json_object(), *map;
 	char *text;
 
-	set_int(vars, "uptime", seconds_since(relay->started_ms, loop_now_ms()));
+	/* goxot's process variables. */
 	set_int(vars, "dns_requests", 0);
 	json_object_set_new(vars, "cmdline", cmdline_json());
-	map = json_object();
+	map = varz_map(vars, "threads_active");
 	set_int(map, "event_loop", 1); /* x25lo is single-threaded */
-	json_object_set_new(vars, "threads_active", map);
-	json_object_set_new(vars, "packets_handled", packets_handled_map(rc));
-	json_object_set_new(vars, "causes_received", cause_map(rc->causes_received));
-	json_object_set_new(vars, "causes_generated", cause_map(rc->causes_generated));
-
-	for (size_t m = 0; m < sizeof(interface_maps) / sizeof(interface_maps[0]); m++) {
-		map = json_object();
-		for_each_tun(relay, i, t)
-			set_int(map, t->name, interface_maps[m].get(t));
-		json_object_set_new(vars, interface_maps[m].name, map);
-	}
-	map = json_object();
-	for_each_tun(relay, i, t)
-		json_object_set_new(map, t->name, json_string(stats_link_state_name((int)t->link)));
-	json_object_set_new(vars, "interface_link_state", map);
-	map = json_object();
-	for_each_tun(relay, i, t)
-		json_object_set_new(map, t->name, json_string(t->address));
-	json_object_set_new(vars, "interface_address", map);
-
-	set_int(vars, "calls_active", calls_active(relay));
-	map = json_object();
-	for (int s = CALL_SETUP; s < CALL_STATE_COUNT; s++)
-		set_int(map, stats_call_state_name(s), relay->calls_by_state[s]);
-	json_object_set_new(vars, "calls_by_state", map);
-	set_int(vars, "calls_relayed", rc->calls_relayed);
-	set_int(vars, "calls_connected", rc->calls_connected);
-	map = json_object();
-	set_int(map, "no_lci", rc->calls_refused_no_lci);
-	set_int(map, "no_target", rc->calls_refused_no_target);
-	set_int(map, "modulo", rc->calls_refused_modulo);
-	set_int(map, "malformed", rc->calls_malformed);
-	json_object_set_new(vars, "calls_refused", map);
-	map = json_object();
-	set_int(map, "call_setup", rc->call_timeouts);
-	set_int(map, "clear_confirm", rc->clear_timeouts);
-	json_object_set_new(vars, "timeouts", map);
-	set_int(vars, "lci_reused", rc->lci_reused);
-	map = json_object();
-	set_int(map, "cleared", rc->unknown_lci_cleared);
-	set_int(map, "confirmed", rc->unknown_lci_confirmed);
-	set_int(map, "ignored", rc->unknown_lci_ignored);
-	json_object_set_new(vars, "unknown_lci", map);
-	map = json_object();
-	set_int(map, "short", rc->frames_dropped_short);
-	set_int(map, "proto", rc->frames_dropped_proto);
-	set_int(map, "truncated", rc->frames_dropped_truncated);
-	set_int(map, "state", rc->frames_dropped_state);
-	json_object_set_new(vars, "frames_dropped", map);
-	set_int(vars, "write_errors", rc->write_errors);
-	set_int(vars, "config_generation", relay->config_generation);
 	json_object_set_new(vars, "last_reload", json_string(reload_text(relay)));
+
+	for (size_t k = 0; k < relay_counter_count; k++)
+		if (relay_counter_table[k].varz)
+			varz_relay_counter(vars, relay, &relay_counter_table[k]);
+	for (size_t k = 0; k < tun_counter_count; k++) {
+		map = varz_map(vars, tun_counter_table[k].varz);
+		for_each_tun(relay, i, t)
+			set_int(map, t->port.name, counter_tun_value(&tun_counter_table[k], t));
+	}
+	map = varz_map(vars, "interface_link_state");
+	for_each_tun(relay, i, t)
+		json_object_set_new(map, t->port.name, json_string(stats_link_state_name((int)t->link)));
+	map = varz_map(vars, "interface_address");
+	for_each_tun(relay, i, t)
+		json_object_set_new(map, t->port.name, json_string(t->address));
 
 	text = render_goxot_layout(vars);
 	json_decref(vars);
@@ -445,146 +351,82 @@ static void metric_header(struct text *t, const char *name, const char *type, co
 	text_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void metric_tun_value(struct text *t, const char *name, const struct tun *tun, const char *extra_label,
-			     const char *extra_value, uint64_t v)
+/* A family is announced at its first entry in the table. */
+static void metric_family_start(struct text *t, const struct counter *table, size_t k)
+{
+	if (k == 0 || strcmp(table[k - 1].metric, table[k].metric) != 0)
+		metric_header(t, table[k].metric, table[k].type, table[k].help);
+}
+
+static void metric_relay_counter(struct text *t, const struct relay *relay, const struct counter *c)
+{
+	char buf[COUNTER_KEY_LEN];
+
+	if (!c->count) {
+		text_puts(t, c->metric);
+		if (c->label)
+			text_printf(t, "{%s}", c->label);
+		text_printf(t, " %" PRIu64 "\n", counter_relay_value(c, relay, 0));
+		return;
+	}
+	for (unsigned i = 0; i < c->count; i++) {
+		uint64_t v = counter_relay_value(c, relay, i);
+		const char *key = v || c->metric_zeros ? c->key(i, buf) : NULL;
+
+		if (key)
+			text_printf(t, "%s{%s=\"%s\"} %" PRIu64 "\n", c->metric, c->label, key, v);
+	}
+}
+
+/* One line per TUN: name{tun="tunlb0",label} value. */
+static void metric_tun_value(struct text *t, const char *name, const struct tun *tun, const char *label,
+			     uint64_t v)
 {
 	text_printf(t, "%s{tun=\"", name);
-	text_label_value(t, tun->name, sizeof(tun->name));
-	if (extra_label)
-		text_printf(t, "\",%s=\"%s", extra_label, extra_value);
-	text_printf(t, "\"} %" PRIu64 "\n", v);
-}
-
-static void metric_per_tun(struct text *t, const struct relay *relay, const char *name, const char *type,
-			   const char *help, tun_counter_fn get)
-{
-	metric_header(t, name, type, help);
-	for_each_tun(relay, i, tun)
-		metric_tun_value(t, name, tun, NULL, NULL, get(tun));
-}
-
-/* A per-TUN metric with two values of one label (sent/received, up/lost, ...). */
-static void metric_per_tun_pair(struct text *t, const struct relay *relay, const char *name, const char *help,
-				const char *label, const char *v1, tun_counter_fn get1, const char *v2,
-				tun_counter_fn get2)
-{
-	metric_header(t, name, "counter", help);
-	for_each_tun(relay, i, tun) {
-		metric_tun_value(t, name, tun, label, v1, get1(tun));
-		metric_tun_value(t, name, tun, label, v2, get2(tun));
-	}
+	text_label_value(t, tun->port.name, sizeof(tun->port.name));
+	text_printf(t, "\"%s%s} %" PRIu64 "\n", label ? "," : "", label ? label : "", v);
 }
 
 char *stats_render_metrics(const struct relay *relay)
 {
-	const struct relay_counters *rc = &relay->counters;
 	struct text t = {0};
 
 	metric_header(&t, "x25lo_info", "gauge", "Always 1; the version label says which x25lo runs.");
 	text_puts(&t, "x25lo_info{version=\"" X25LO_VERSION "\"} 1\n");
-	metric_header(&t, "x25lo_uptime_seconds", "gauge", "Seconds since x25lo started.");
-	text_printf(&t, "x25lo_uptime_seconds %" PRIu64 "\n", seconds_since(relay->started_ms, loop_now_ms()));
-	metric_header(&t, "x25lo_config_generation", "gauge", "Configurations applied so far (1 after start-up).");
-	text_printf(&t, "x25lo_config_generation %" PRIu64 "\n", relay->config_generation);
-	metric_header(&t, "x25lo_config_last_reload_success", "gauge",
-		      "1 if the last configuration load succeeded, 0 if it failed (the old one stays).");
-	text_printf(&t, "x25lo_config_last_reload_success %d\n", relay->last_reload_ok ? 1 : 0);
-
-	metric_header(&t, "x25lo_calls_active", "gauge", "Calls x25lo relays now (set-up, connected or clearing).");
-	text_printf(&t, "x25lo_calls_active %u\n", calls_active(relay));
-	metric_header(&t, "x25lo_calls", "gauge", "Live calls by state.");
-	for (int s = CALL_SETUP; s < CALL_STATE_COUNT; s++)
-		text_printf(&t, "x25lo_calls{state=\"%s\"} %u\n", stats_call_state_name(s), relay->calls_by_state[s]);
-	metric_header(&t, "x25lo_calls_relayed_total", "counter", "CALL REQUESTs injected into a target TUN.");
-	text_printf(&t, "x25lo_calls_relayed_total %" PRIu64 "\n", rc->calls_relayed);
-	metric_header(&t, "x25lo_calls_connected_total", "counter", "Relayed calls that the called side accepted.");
-	text_printf(&t, "x25lo_calls_connected_total %" PRIu64 "\n", rc->calls_connected);
-	metric_header(&t, "x25lo_calls_refused_total", "counter", "CALL REQUESTs x25lo cleared itself, by reason.");
-	text_printf(&t, "x25lo_calls_refused_total{reason=\"no_lci\"} %" PRIu64 "\n", rc->calls_refused_no_lci);
-	text_printf(&t, "x25lo_calls_refused_total{reason=\"no_target\"} %" PRIu64 "\n", rc->calls_refused_no_target);
-	text_printf(&t, "x25lo_calls_refused_total{reason=\"modulo\"} %" PRIu64 "\n", rc->calls_refused_modulo);
-	text_printf(&t, "x25lo_calls_refused_total{reason=\"malformed\"} %" PRIu64 "\n", rc->calls_malformed);
-	metric_header(&t, "x25lo_timeouts_total", "counter", "Expired call set-up and clear-confirmation timers.");
-	text_printf(&t, "x25lo_timeouts_total{timer=\"call_setup\"} %" PRIu64 "\n", rc->call_timeouts);
-	text_printf(&t, "x25lo_timeouts_total{timer=\"clear_confirm\"} %" PRIu64 "\n", rc->clear_timeouts);
-	metric_header(&t, "x25lo_lci_reused_total", "counter", "CALL REQUESTs from a kernel on an LCI still mapped.");
-	text_printf(&t, "x25lo_lci_reused_total %" PRIu64 "\n", rc->lci_reused);
-	metric_header(&t, "x25lo_unknown_lci_packets_total", "counter",
-		      "Packets on LCIs x25lo does not map, by what x25lo did.");
-	text_printf(&t, "x25lo_unknown_lci_packets_total{action=\"cleared\"} %" PRIu64 "\n", rc->unknown_lci_cleared);
-	text_printf(&t, "x25lo_unknown_lci_packets_total{action=\"confirmed\"} %" PRIu64 "\n",
-		    rc->unknown_lci_confirmed);
-	text_printf(&t, "x25lo_unknown_lci_packets_total{action=\"ignored\"} %" PRIu64 "\n", rc->unknown_lci_ignored);
-	metric_header(&t, "x25lo_frames_dropped_total", "counter", "Frames read from a TUN and dropped, by reason.");
-	text_printf(&t, "x25lo_frames_dropped_total{reason=\"short\"} %" PRIu64 "\n", rc->frames_dropped_short);
-	text_printf(&t, "x25lo_frames_dropped_total{reason=\"proto\"} %" PRIu64 "\n", rc->frames_dropped_proto);
-	text_printf(&t, "x25lo_frames_dropped_total{reason=\"truncated\"} %" PRIu64 "\n",
-		    rc->frames_dropped_truncated);
-	text_printf(&t, "x25lo_frames_dropped_total{reason=\"state\"} %" PRIu64 "\n", rc->frames_dropped_state);
-	metric_header(&t, "x25lo_write_errors_total", "counter", "Failed writes into a TUN.");
-	text_printf(&t, "x25lo_write_errors_total %" PRIu64 "\n", rc->write_errors);
-
-	metric_header(&t, "x25lo_packets_handled_total", "counter", "X.25 packets read from the kernels, by type.");
-	for (int type = 0; type < PKT_TYPE_COUNT; type++) {
-		const char *name = packet_type_name((enum pkt_type)type);
-
-		if (name)
-			text_printf(&t, "x25lo_packets_handled_total{type=\"%s\"} %" PRIu64 "\n", name,
-				    rc->packets_handled[type]);
+	for (size_t k = 0; k < relay_counter_count; k++) {
+		metric_family_start(&t, relay_counter_table, k);
+		metric_relay_counter(&t, relay, &relay_counter_table[k]);
 	}
-	for (unsigned id = 0; id < 256; id++)
-		if (rc->packets_unknown_type[id])
-			text_printf(&t, "x25lo_packets_handled_total{type=\"UNKNOWN(0x%02X)\"} %" PRIu64 "\n", id,
-				    rc->packets_unknown_type[id]);
-	metric_header(&t, "x25lo_clears_total", "counter",
-		      "CLEAR REQUESTs by cause: received from a kernel, or generated by x25lo.");
-	for (unsigned c = 0; c < 256; c++)
-		if (rc->causes_received[c])
-			text_printf(&t, "x25lo_clears_total{direction=\"received\",cause=\"0x%02x\"} %" PRIu64 "\n", c,
-				    rc->causes_received[c]);
-	for (unsigned c = 0; c < 256; c++)
-		if (rc->causes_generated[c])
-			text_printf(&t, "x25lo_clears_total{direction=\"generated\",cause=\"0x%02x\"} %" PRIu64 "\n", c,
-				    rc->causes_generated[c]);
 
 	metric_header(&t, "x25lo_tun_info", "gauge", "Always 1 per TUN; the address label is its X.121 address.");
 	for_each_tun(relay, i, tun) {
 		text_puts(&t, "x25lo_tun_info{tun=\"");
-		text_label_value(&t, tun->name, sizeof(tun->name));
+		text_label_value(&t, tun->port.name, sizeof(tun->port.name));
 		text_puts(&t, "\",address=\"");
 		text_label_value(&t, tun->address, sizeof(tun->address));
 		text_puts(&t, "\"} 1\n");
 	}
 	metric_header(&t, "x25lo_tun_link_state", "gauge", "1 for the TUN's current link state, 0 for the others.");
-	for_each_tun(relay, i, tun)
-		for (int s = LINK_DOWN; s <= LINK_READY; s++)
-			metric_tun_value(&t, "x25lo_tun_link_state", tun, "state", stats_link_state_name(s),
-					 (int)tun->link == s);
-	metric_per_tun_pair(&t, relay, "x25lo_tun_link_events_total", "Link established or lost on the TUN.", "event",
-			    "up", tun_link_up, "lost", tun_link_lost);
-	metric_per_tun(&t, relay, "x25lo_tun_lci_in_use", "gauge", "LCIs x25lo maps on the TUN (both directions).",
-		       tun_lci_in_use);
-	metric_per_tun(&t, relay, "x25lo_tun_lci_free", "gauge", "Free LCIs in the TUN's range for injected calls.",
-		       tun_lci_free);
-	metric_per_tun(&t, relay, "x25lo_tun_sessions_opened_total", "counter", "Call legs opened on the TUN.",
-		       tun_sessions_opened);
-	metric_per_tun(&t, relay, "x25lo_tun_sessions_closed_total", "counter", "Call legs closed on the TUN.",
-		       tun_sessions_closed);
-	metric_header(&t, "x25lo_tun_call_packets_total", "counter",
-		      "Call set-up and clearing packets seen on the TUN, by type (goxot's interface_* maps).");
 	for_each_tun(relay, i, tun) {
-		metric_tun_value(&t, "x25lo_tun_call_packets_total", tun, "type", "CALL_REQ", tun->counters.call_request);
-		metric_tun_value(&t, "x25lo_tun_call_packets_total", tun, "type", "CALL_CONN",
-				 tun->counters.call_connected);
-		metric_tun_value(&t, "x25lo_tun_call_packets_total", tun, "type", "CLR_REQ", tun->counters.clear_request);
-		metric_tun_value(&t, "x25lo_tun_call_packets_total", tun, "type", "CLR_CONF", tun->counters.clear_confirm);
+		for (int s = LINK_DOWN; s <= LINK_READY; s++) {
+			char label[32];
+
+			snprintf(label, sizeof(label), "state=\"%s\"", stats_link_state_name(s));
+			metric_tun_value(&t, "x25lo_tun_link_state", tun, label, (int)tun->link == s);
+		}
 	}
-	metric_per_tun_pair(&t, relay, "x25lo_tun_packets_total",
-			    "Frames written into (sent) or read from (received) the TUN.", "direction", "sent",
-			    tun_packets_sent, "received", tun_packets_received);
-	metric_per_tun_pair(&t, relay, "x25lo_tun_bytes_total",
-			    "X.25 bytes written into (sent) or read from (received) the TUN, without headers.",
-			    "direction", "sent", tun_bytes_sent, "received", tun_bytes_received);
+	/* Family by family, each TUN's values of the family together. */
+	for (size_t k = 0, end; k < tun_counter_count; k = end) {
+		for (end = k + 1; end < tun_counter_count && strcmp(tun_counter_table[end].metric,
+								    tun_counter_table[k].metric) == 0;
+		     end++)
+			;
+		metric_family_start(&t, tun_counter_table, k);
+		for_each_tun(relay, i, tun)
+			for (size_t m = k; m < end; m++)
+				metric_tun_value(&t, tun_counter_table[m].metric, tun, tun_counter_table[m].label,
+						 counter_tun_value(&tun_counter_table[m], tun));
+	}
 	return text_finish(&t);
 }
 
@@ -612,7 +454,7 @@ static void session_facilities(struct text *t, const struct call *c)
 		text_puts(t, ", \"malformed\": true}");
 		return;
 	}
-	/* Sizes are sent as log2 (linux-x25.md §2.4); show bytes. */
+	/* Sizes are sent as log2 (docs/linux-x25.md §2.4); show bytes. */
 	if (f.pacsize_in > 0 && f.pacsize_in < 16)
 		text_printf(t, ", \"packet_size_in\": %u", 1u << f.pacsize_in);
 	if (f.pacsize_out > 0 && f.pacsize_out < 16)
@@ -631,8 +473,8 @@ static void session_facilities(struct text *t, const struct call *c)
 static void session_leg(struct text *t, const struct leg *l)
 {
 	text_puts(t, "{\"tun\": ");
-	if (l->tun)
-		text_json_string(t, l->tun->name, sizeof(l->tun->name));
+	if (l->port)
+		text_json_string(t, l->port->name, sizeof(l->port->name));
 	else
 		text_puts(t, "null");
 	text_printf(t, ", \"lci\": %u, \"state\": \"%s\", \"packets_in\": %" PRIu64 ", \"bytes_in\": %" PRIu64 "}",
@@ -690,32 +532,57 @@ char *stats_render_sessions(const struct relay *relay)
 
 /* ---- SIGUSR1 dump ---- */
 
-/*
- * One log line "title: KEY=n KEY=n" for the non-zero values; keys from name() (entries
- * without a name are left out) or "0x%02x" (upper-case hex digits when upper).
- */
-static void dump_nonzero_map(const char *title, const uint64_t *values, unsigned count, const char *(*name)(unsigned),
-			     bool upper)
+/* A scalar's clause of a dump line: "<clause> <name> <value>", or " <name> <value>" continuing one. */
+static void dump_scalar(struct text *t, const struct counter *c, uint64_t v)
 {
+	if (c->dump_clause) {
+		if (t->len)
+			text_puts(t, ", ");
+		text_puts(t, c->dump_clause);
+		if (c->dump_name && c->dump_clause[0])
+			text_puts(t, " ");
+	} else {
+		text_puts(t, " ");
+	}
+	if (c->dump_name)
+		text_puts(t, c->dump_name);
+	text_printf(t, " %" PRIu64, v);
+}
+
+/* An array on a line of its own: "<clause>: KEY=n KEY=n" for the non-zero values. */
+static void dump_array(const struct relay *relay, const struct counter *c)
+{
+	char buf[COUNTER_KEY_LEN];
 	struct text t = {0};
 
-	for (unsigned k = 0; k < count; k++) {
-		if (!values[k] || (name && !name(k)))
-			continue;
-		text_puts(&t, " ");
-		if (name)
-			text_puts(&t, name(k));
-		else
-			text_printf(&t, upper ? "0x%02X" : "0x%02x", k);
-		text_printf(&t, "=%" PRIu64, values[k]);
+	for (unsigned i = 0; i < c->count; i++) {
+		uint64_t v = counter_relay_value(c, relay, i);
+		const char *key = v ? c->dump_key(i, buf) : NULL;
+
+		if (key)
+			text_printf(&t, " %s=%" PRIu64, key, v);
 	}
-	log_msg("Stats dump: %s:%s", title, t.p && !t.oom ? t.p : " none");
+	log_msg("Stats dump: %s:%s", c->dump_clause, t.p && !t.oom ? t.p : " none");
 	free(t.p);
 }
 
-static const char *known_type_name(unsigned type)
+static bool dumped(const struct counter *c)
 {
-	return packet_type_name((enum pkt_type)type);
+	return c->dump_clause || c->dump_name;
+}
+
+static void dump_tun(const struct tun *tun)
+{
+	struct text t = {0};
+
+	text_printf(&t, "%s address %s link %s, LCIs in use %u, free %u of %u-%u", tun->port.name, tun->address,
+		    stats_link_state_name((int)tun->link), tun->legs_mapped, lci_free_count(tun), tun->lci_start,
+		    tun->lci_end);
+	for (size_t k = 0; k < tun_counter_count; k++)
+		if (dumped(&tun_counter_table[k]))
+			dump_scalar(&t, &tun_counter_table[k], counter_tun_value(&tun_counter_table[k], tun));
+	log_msg("Stats dump: %s", t.p && !t.oom ? t.p : "(out of memory)");
+	free(t.p);
 }
 
 void stats_log_dump(const struct relay *relay)
@@ -723,37 +590,31 @@ void stats_log_dump(const struct relay *relay)
 	const struct relay_counters *rc = &relay->counters;
 	uint64_t now = loop_now_ms();
 	unsigned listed = 0, total = 0;
+	struct text line = {0};
 
+	/* A one-line summary first: tests and scripts wait for it (calls=, channels=). */
+	log_msg("x25lo state: calls=%u setup=%u connected=%u clearing=%u channels=%u relayed=%" PRIu64
+		" lci_reused=%" PRIu64 " call_timeouts=%" PRIu64 " clear_timeouts=%" PRIu64 " unknown_lci=%" PRIu64 " ",
+		relay_calls_active(relay), relay->calls_by_state[CALL_SETUP], relay->calls_by_state[CALL_CONNECTED],
+		relay->calls_by_state[CALL_CLEARING], relay_channels_mapped(relay), rc->calls_relayed, rc->lci_reused,
+		rc->call_timeouts, rc->clear_timeouts, rc->unknown_lci_cleared + rc->unknown_lci_confirmed);
 	log_msg("Stats dump: uptime %" PRIu64 "s, config generation %" PRIu64 " (last reload %s), calls active %u "
 		"(setup %u, connected %u, clearing %u)",
 		seconds_since(relay->started_ms, now), relay->config_generation, reload_text(relay),
-		calls_active(relay), relay->calls_by_state[CALL_SETUP], relay->calls_by_state[CALL_CONNECTED],
+		relay_calls_active(relay), relay->calls_by_state[CALL_SETUP], relay->calls_by_state[CALL_CONNECTED],
 		relay->calls_by_state[CALL_CLEARING]);
-	for_each_tun(relay, i, t) {
-		const struct tun_counters *tc = &t->counters;
+	for_each_tun(relay, i, t)
+		dump_tun(t);
+	for (size_t k = 0; k < relay_counter_count; k++) {
+		const struct counter *c = &relay_counter_table[k];
 
-		log_msg("Stats dump: %s address %s link %s, LCIs in use %u, free %u of %u-%u, sessions opened %" PRIu64
-			" closed %" PRIu64 ", packets sent %" PRIu64 " received %" PRIu64 ", bytes sent %" PRIu64
-			" received %" PRIu64 ", CALL_REQ %" PRIu64 " CALL_CONN %" PRIu64 " CLR_REQ %" PRIu64
-			" CLR_CONF %" PRIu64 ", link up %" PRIu64 " lost %" PRIu64,
-			t->name, t->address, stats_link_state_name((int)t->link), t->legs_mapped, lci_free_count(t),
-			t->lci_start, t->lci_end, tc->sessions_opened, tc->sessions_closed, tc->packets_sent,
-			tc->packets_received, tc->bytes_sent, tc->bytes_received, tc->call_request, tc->call_connected,
-			tc->clear_request, tc->clear_confirm, tc->link_up, tc->link_lost);
+		if (c->count)
+			dump_array(relay, c);
+		else if (dumped(c))
+			dump_scalar(&line, c, counter_relay_value(c, relay, 0));
 	}
-	dump_nonzero_map("packets handled", rc->packets_handled, PKT_TYPE_COUNT, known_type_name, false);
-	dump_nonzero_map("unknown packet types", rc->packets_unknown_type, 256, NULL, true);
-	dump_nonzero_map("causes received", rc->causes_received, 256, NULL, false);
-	dump_nonzero_map("causes generated", rc->causes_generated, 256, NULL, false);
-	log_msg("Stats dump: calls relayed %" PRIu64 " connected %" PRIu64 ", refused no_lci %" PRIu64
-		" no_target %" PRIu64 " modulo %" PRIu64 " malformed %" PRIu64 ", timeouts call_setup %" PRIu64
-		" clear_confirm %" PRIu64 ", lci reused %" PRIu64 ", unknown LCI cleared %" PRIu64
-		" confirmed %" PRIu64 " ignored %" PRIu64 ", frames dropped short %" PRIu64 " proto %" PRIu64
-		" truncated %" PRIu64 " state %" PRIu64 ", write errors %" PRIu64,
-		rc->calls_relayed, rc->calls_connected, rc->calls_refused_no_lci, rc->calls_refused_no_target,
-		rc->calls_refused_modulo, rc->calls_malformed, rc->call_timeouts, rc->clear_timeouts, rc->lci_reused,
-		rc->unknown_lci_cleared, rc->unknown_lci_confirmed, rc->unknown_lci_ignored, rc->frames_dropped_short,
-		rc->frames_dropped_proto, rc->frames_dropped_truncated, rc->frames_dropped_state, rc->write_errors);
+	log_msg("Stats dump: %s", line.p && !line.oom ? line.p : "(out of memory)");
+	free(line.p);
 	for_each_call(relay, i, tun, j, c) {
 		const struct leg *a = &c->leg[LEG_CALLER], *b = &c->leg[LEG_CALLEE];
 
@@ -763,9 +624,9 @@ void stats_log_dump(const struct relay *relay)
 		listed++;
 		log_msg("Stats dump: call %s/%u -> %s/%u, %s -> %s, %s, age %" PRIu64 "s, packets %" PRIu64
 			"/%" PRIu64 ", bytes %" PRIu64 "/%" PRIu64,
-			a->tun ? a->tun->name : "-", a->lci, b->tun ? b->tun->name : "-", b->lci, c->calling, c->called,
-			stats_call_state_name(c->state), seconds_since(c->started_ms, now),
-			a->packets_in, b->packets_in, a->bytes_in, b->bytes_in);
+			a->port ? a->port->name : "-", a->lci, b->port ? b->port->name : "-", b->lci, c->calling,
+			c->called, stats_call_state_name(c->state), seconds_since(c->started_ms, now), a->packets_in,
+			b->packets_in, a->bytes_in, b->bytes_in);
 	}
 	if (total > listed)
 		log_msg("Stats dump: %u more calls not listed", total - listed);

@@ -10,7 +10,7 @@ struct stats_server;
 /*
  * Start the HTTP server on bind_addr:port (numeric IPv4 or IPv6; port 0 picks a free port,
  * which tests use) inside relay->loop. libmicrohttpd runs in external epoll mode: its epoll
- * fd and a timerfd for its connection timeouts are registered with the loop, so the daemon
+ * fd is registered with the loop and its connection timeouts are a loop timer, so the daemon
  * stays single-threaded and no request ever blocks the relay. Prints
  * "Stats server listening on <addr>:<port>" on stdout. Returns NULL and fills err on failure.
  */

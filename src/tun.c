@@ -1,38 +1,134 @@
-/* tun.c - ARPHRD_X25 TUN devices and the kernel's X.25 route and subscription ioctls. */
+/* tun.c - an ARPHRD_X25 TUN device as a port: the struct, its device, its frames toward the kernel. */
 #include "tun.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if_arp.h>
 #include <linux/if_tun.h>
-#include <linux/sockios.h>
-#include <linux/x25.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lci.h"
+#include "log.h"
+#include "relay.h"
+#include "trace.h"
+
 /* Deep enough that a burst of frames never overflows the ring before x25lo reads it. */
 #define TUN_TX_QUEUE_LEN 4096
+
+/* tun_pi (flags 0, protocol ETH_P_X25) and the pseudo-header, in front of packet. */
+static uint8_t *put_frame_header(uint8_t *packet, uint8_t pseudo_header)
+{
+	uint8_t *frame = packet - TUN_FRAME_HEADER;
+
+	frame[0] = 0;
+	frame[1] = 0;
+	frame[2] = ETH_P_X25_PROTO >> 8;
+	frame[3] = ETH_P_X25_PROTO & 0xFF;
+	frame[4] = pseudo_header;
+	return frame;
+}
+
+static bool write_frame(struct tun *t, const uint8_t *frame, size_t len)
+{
+	struct relay *relay = t->port.relay;
+	ssize_t n = write(t->fd, frame, len);
+
+	if (n == (ssize_t)len)
+		return true;
+	relay->counters.write_errors++;
+	/* EIO: the interface went down; rtnetlink reports it and link loss follows. */
+	if (relay->counters.write_errors < 10 || relay->counters.write_errors % 10000 == 0)
+		log_warn("%s: writing a %zu-byte frame failed: %s (%llu write errors so far; calls on it are "
+			 "cleared when the link is seen down, check `ip link show %s`)",
+			 t->port.name, len, n < 0 ? strerror(errno) : "short write",
+			 (unsigned long long)relay->counters.write_errors, t->port.name);
+	return false;
+}
+
+static bool tun_transmit(struct port *p, uint8_t *packet, size_t len)
+{
+	struct tun *t = tun_of(p);
+
+	if (t->link == LINK_DOWN) {
+		p->relay->counters.write_errors++;
+		return false;
+	}
+	return write_frame(t, put_frame_header(packet, X25_IFACE_DATA), len + TUN_FRAME_HEADER);
+}
+
+static void tun_unmap(struct port *p, uint16_t lci)
+{
+	lci_unmap(tun_of(p), lci);
+}
+
+static const struct port_ops tun_port_ops = {
+	.transmit = tun_transmit,
+	.unmap = tun_unmap,
+};
+
+void tun_send_control(struct tun *t, uint8_t pseudo_header)
+{
+	uint8_t frame[TUN_FRAME_HEADER];
+
+	if (log_trace_on)
+		trace_frame(trace_x25lo, t->port.name, pseudo_header, NULL, 0, t->port.extended);
+	/* Link CONNECT/DISCONNECT go out even while the link is down: they bring it up. */
+	if (write_frame(t, put_frame_header(frame + TUN_FRAME_HEADER, pseudo_header), sizeof(frame)))
+		port_sent(&t->port, pseudo_header, NULL, 0);
+}
+
+struct tun *tun_new(struct relay *relay, const char *prefix, unsigned index, const char *address,
+		    uint16_t lci_start, uint16_t lci_end, bool extended)
+{
+	struct tun *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->calls = calloc((size_t)(lci_end - lci_start) + 1, sizeof(*t->calls));
+	if (!t->calls) {
+		free(t);
+		return NULL;
+	}
+	t->port = (struct port){.ops = &tun_port_ops, .relay = relay, .index = index, .extended = extended};
+	snprintf(t->port.name, sizeof(t->port.name), "%s%u", prefix, index);
+	snprintf(t->address, sizeof(t->address), "%s", address);
+	snprintf(t->port.description, sizeof(t->port.description), "x25lo TUN for X.121 address %s", t->address);
+	t->fd = -1;
+	t->link = LINK_DOWN;
+	t->lci_start = lci_start;
+	t->lci_end = lci_end;
+	t->lci_cursor = lci_end;
+	return t;
+}
+
+void tun_free(struct tun *t)
+{
+	if (!t)
+		return;
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->calls);
+	free(t);
+}
 
 static int ifreq_ioctl(unsigned long request, struct ifreq *ifr)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int rc;
+	int rc, saved;
 
 	if (fd < 0)
 		return -1;
 	rc = ioctl(fd, request, ifr);
-	if (rc < 0) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
+	saved = errno;
 	close(fd);
-	return 0;
+	errno = saved;
+	return rc < 0 ? -1 : 0;
 }
 
 int tun_is_up(const char *name)
@@ -66,8 +162,9 @@ int tun_set_up(const char *name, bool up, char *err, size_t errlen)
 	return 0;
 }
 
-int tun_open(const char *name, int *ifindex, char *err, size_t errlen)
+int tun_open_device(struct tun *t, char *err, size_t errlen)
 {
+	const char *name = t->port.name;
 	struct ifreq ifr = {0};
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 
@@ -76,7 +173,7 @@ int tun_open(const char *name, int *ifindex, char *err, size_t errlen)
 			 strerror(errno));
 		return -1;
 	}
-	/* No IFF_NO_PI: tun would guess an IP version from byte 0 and reject X.25 (linux-x25.md §1.1). */
+	/* No IFF_NO_PI: tun would guess an IP version from byte 0 and reject X.25 (docs/linux-x25.md §1.1). */
 	ifr.ifr_flags = IFF_TUN;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
@@ -105,96 +202,10 @@ int tun_open(const char *name, int *ifindex, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot read the interface index: %s", name, strerror(errno));
 		goto fail;
 	}
-	*ifindex = ifr.ifr_ifindex;
-	return fd;
+	t->ifindex = ifr.ifr_ifindex;
+	t->fd = fd;
+	return 0;
 fail:
 	close(fd);
 	return -1;
-}
-
-int x25_set_subscription(int x25_fd, const char *dev, bool extended, char *err, size_t errlen)
-{
-	struct x25_subscrip_struct sub = {0};
-
-	snprintf(sub.device, sizeof(sub.device), "%s", dev);
-	sub.global_facil_mask = X25_MASK_REVERSE | X25_MASK_THROUGHPUT | X25_MASK_PACKET_SIZE |
-				X25_MASK_WINDOW_SIZE;
-	sub.extended = extended ? 1 : 0;
-	if (ioctl(x25_fd, SIOCX25SSUBSCRIP, &sub) < 0) {
-		snprintf(err, errlen, "%s: cannot set the X.25 subscription (modulo %d): %s", dev,
-			 extended ? 128 : 8, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static void fill_route(struct x25_route_struct *rt, const char *address, const char *dev)
-{
-	memset(rt, 0, sizeof(*rt));
-	snprintf(rt->address.x25_addr, sizeof(rt->address.x25_addr), "%s", address);
-	rt->sigdigits = (unsigned int)strlen(address);
-	snprintf(rt->device, sizeof(rt->device), "%s", dev);
-}
-
-int x25_route_add(int x25_fd, const char *address, const char *dev, char *err, size_t errlen)
-{
-	struct x25_route_struct rt;
-
-	fill_route(&rt, address, dev);
-	if (ioctl(x25_fd, SIOCADDRT, &rt) < 0) {
-		snprintf(err, errlen, "%s: cannot add X.25 route %s/%u: %s%s", dev, address, rt.sigdigits,
-			 strerror(errno),
-			 errno == EINVAL ? " (a route with this prefix may already exist: see /proc/net/x25/route)" : "");
-		return -1;
-	}
-	return 0;
-}
-
-int x25_route_del(int x25_fd, const char *address, const char *dev)
-{
-	struct x25_route_struct rt;
-
-	fill_route(&rt, address, dev);
-	return ioctl(x25_fd, SIOCDELRT, &rt);
-}
-
-int x25_route_find(const char *address, char *dev, size_t devlen)
-{
-	FILE *f = fopen("/proc/net/x25/route", "r");
-	char line[256], padded[16];
-	size_t digits = strlen(address);
-	int found = 0;
-
-	if (!f)
-		return -1;
-	/* The kernel stores the prefix padded with '0' to 15 characters (linux-x25.md §5.4). */
-	snprintf(padded, sizeof(padded), "%s000000000000000", address);
-	padded[15] = '\0';
-	while (fgets(line, sizeof(line), f)) {
-		char raddr[32], rdev[IFNAMSIZ + 8];
-		unsigned rdigits;
-
-		if (sscanf(line, "%31s %u %23s", raddr, &rdigits, rdev) != 3)
-			continue;
-		if (rdigits == digits && strcmp(raddr, padded) == 0) {
-			snprintf(dev, devlen, "%s", rdev);
-			found = 1;
-			break;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
-int x25_forward_enabled(void)
-{
-	FILE *f = fopen("/proc/sys/net/x25/x25_forward", "r");
-	int value = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &value) != 1)
-		value = -1;
-	fclose(f);
-	return value == -1 ? -1 : value != 0;
 }

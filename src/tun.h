@@ -1,15 +1,67 @@
-/* tun.h - ARPHRD_X25 TUN devices and the kernel's X.25 route and subscription ioctls. */
+/* tun.h - an ARPHRD_X25 TUN device as a port: the struct, its device, its frames toward the kernel. */
 #ifndef X25LO_TUN_H
 #define X25LO_TUN_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "loop.h"
+#include "port.h"
+#include "x25.h"
+
+struct call;
+struct leg;
+struct relay;
+
+enum link_state {
+	LINK_DOWN,     /* interface down (or not yet up): nothing can be written */
+	LINK_STARTING, /* CONNECT sent, waiting for the kernel's RESTART REQUEST */
+	LINK_READY,    /* restart confirmed: calls may be injected */
+};
+
+struct tun {
+	struct port port; /* first: the TUN is the port its legs live on */
+	char address[16]; /* the X.121 address routed to it */
+	int ifindex;
+	int fd;
+	struct io_watch watch;
+	enum link_state link;
+	bool admin_up;    /* last IFF_UP seen via rtnetlink */
+	bool route_added;
+	bool retired;     /* removed from the relay, freed after the current batch */
+	bool failed;      /* the TUN fd broke: removed after the current batch */
+	uint16_t lci_start, lci_end; /* range for injected calls, fixed at creation */
+	uint16_t lci_cursor;         /* next candidate, moving down */
+	uint16_t lci_last_freed;
+	unsigned legs_mapped;        /* entries in legs[] (both directions, clearing included) */
+	unsigned calls_in_use;       /* slots of calls[] in use */
+	struct call *calls;          /* [lci_end - lci_start + 1], indexed by injected LCI */
+	struct leg *legs[X25_LCI_COUNT];
+};
+
+/* The TUN of a port whose ops are the TUN's (today every port's). */
+static inline struct tun *tun_of(struct port *p)
+{
+	return (struct tun *)(void *)((char *)p - offsetof(struct tun, port));
+}
 
 /*
- * Create (or attach to) TUN `name` in PI mode with link type ARPHRD_X25, set while the
- * interface is down, and a long transmit ring. Returns a non-blocking fd, or -1 with err set.
+ * The one constructor of a TUN (daemon, unit tests and benchmark): name <prefix><index>,
+ * link down, no device yet (fd -1), an empty call table for lci_start..lci_end.
+ * NULL when memory runs out.
  */
-int tun_open(const char *name, int *ifindex, char *err, size_t errlen);
+struct tun *tun_new(struct relay *relay, const char *prefix, unsigned index, const char *address,
+		    uint16_t lci_start, uint16_t lci_end, bool extended);
+/* Close the device (if open) and free t. */
+void tun_free(struct tun *t);
+
+/*
+ * Create (or attach to) the TUN device t->port.name in PI mode with link type ARPHRD_X25,
+ * set while the interface is down, and a long transmit ring. Sets t->fd (non-blocking)
+ * and t->ifindex. Returns 0, or -1 with err set.
+ */
+int tun_open_device(struct tun *t, char *err, size_t errlen);
 
 /* 1 when the interface is up, 0 when down, -1 when it no longer exists (or cannot be read). */
 int tun_is_up(const char *name);
@@ -17,20 +69,10 @@ int tun_is_up(const char *name);
 /* Set or clear IFF_UP. Returns 0 or -1 with err set. */
 int tun_set_up(const char *name, bool up, char *err, size_t errlen);
 
-/* SIOCX25SSUBSCRIP: the same modulo on every TUN (linux-x25.md §5.1). */
-int x25_set_subscription(int x25_fd, const char *dev, bool extended, char *err, size_t errlen);
+/* A frame with only a pseudo-header (link CONNECT / DISCONNECT): written even while the link is down. */
+void tun_send_control(struct tun *t, uint8_t pseudo_header);
 
-/* SIOCADDRT/SIOCDELRT with sigdigits = strlen(address). */
-int x25_route_add(int x25_fd, const char *address, const char *dev, char *err, size_t errlen);
-int x25_route_del(int x25_fd, const char *address, const char *dev);
-
-/*
- * Look for an existing kernel route with exactly this address and digit count in
- * /proc/net/x25/route. Returns 1 and fills dev when found, 0 when not, -1 when unreadable.
- */
-int x25_route_find(const char *address, char *dev, size_t devlen);
-
-/* Read net.x25.x25_forward: 0, 1, or -1 when it cannot be read. */
-int x25_forward_enabled(void);
+/* Offset of the X.25 packet in a TUN frame: 4-byte tun_pi + 1-byte pseudo-header. */
+#define TUN_FRAME_HEADER 5
 
 #endif

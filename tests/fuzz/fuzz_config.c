@@ -1,12 +1,13 @@
 /*
- * fuzz_config.c - libFuzzer harness for config_load() (the config.json surface).
+ * fuzz_config.c - libFuzzer target for config_load() (the config.json surface).
  *
- * Not part of the Meson build: it needs clang's -fsanitize=fuzzer. Build and run from the
- * source root:
- *   clang -g -O1 -D_GNU_SOURCE -std=c17 -fsanitize=fuzzer,address,undefined -Isrc \
- *     tests/fuzz/fuzz_config.c src/config.c src/log.c -ljansson -o /tmp/fuzz_config
- *   /tmp/fuzz_config -max_total_time=60 -max_len=4096
- * The unit test test_config.c runs a deterministic, smaller version of this on every check.
+ * A successful load must describe a valid configuration (and print as one); a failed one
+ * must say which file. Build and run (tests/fuzz/README.md): `make fuzz`, or
+ *   CC=clang meson setup build-fuzz -Dfuzz=true && meson compile -C build-fuzz
+ *   build-fuzz/tests/fuzz/fuzz_config -max_total_time=60 -dict=tests/fuzz/fuzz_config.dict \
+ *     NEW_CORPUS_DIR tests/fuzz/corpus/fuzz_config
+ * The unit suite replays tests/fuzz/corpus/fuzz_config through it (fuzz_config_replay), and
+ * test_config.c runs a deterministic, smaller fuzz of its own.
  */
 #include "config.h"
 
@@ -22,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static int memfd = -1, devnull = -1, real_stderr = -1;
+static FILE *devnull_file;
 static char path[64];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -38,7 +40,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* Warnings would flood the output; libFuzzer itself still reports on real_stderr. */
 	devnull = open("/dev/null", O_WRONLY);
 	real_stderr = dup(STDERR_FILENO);
-	if (devnull < 0 || real_stderr < 0) {
+	devnull_file = fopen("/dev/null", "w");
+	if (devnull < 0 || real_stderr < 0 || !devnull_file) {
 		perror("/dev/null");
 		exit(1);
 	}
@@ -64,6 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < cfg.nroutes; i++)
 			if (strlen(cfg.routes[i]) < 1 || strspn(cfg.routes[i], "0123456789") != strlen(cfg.routes[i]))
 				abort();
+		if (!memchr(cfg.device_prefix, '\0', sizeof(cfg.device_prefix)) ||
+		    !memchr(cfg.stats_bind, '\0', sizeof(cfg.stats_bind)) ||
+		    !memchr(cfg.pcap_path, '\0', sizeof(cfg.pcap_path)) || cfg.stats_port < 0 || cfg.stats_port > 65535)
+			abort();
+		config_print(devnull_file, &cfg); /* what -check prints */
 	} else if (rc != -1 || strncmp(err, path, strlen(path)) != 0) {
 		abort();
 	}

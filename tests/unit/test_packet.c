@@ -79,7 +79,7 @@ static void short_packets_are_rejected(void **state)
 
 static void call_request_fields_follow_the_address_block(void **state)
 {
-	/* linux-x25.md §3.1: from 1111 to 2222 with the default facilities, then CUD. */
+	/* docs/linux-x25.md §3.1: from 1111 to 2222 with the default facilities, then CUD. */
 	uint8_t p[] = {0x10, 0x01, 0x0B, 0x44, 0x22, 0x22, 0x11, 0x11, 0x06, 0x42, 0x07, 0x07, 0x43, 0x02, 0x02, 0xCA, 0xFE};
 	struct x25_packet pkt = decode_ok(p, sizeof(p), false);
 	struct x25_call_fields call;

@@ -32,7 +32,7 @@ struct fixture {
 	char dir[64];
 	char path[128];
 	char old_path[136];
-	struct tun tun0, tun1;
+	struct tun *tun0, *tun1;
 };
 
 static int setup(void **state)
@@ -44,12 +44,10 @@ static int setup(void **state)
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/x25.pcapng", f->dir);
 	snprintf(f->old_path, sizeof(f->old_path), "%s.1", f->path);
-	f->tun0.index = 0;
-	snprintf(f->tun0.name, sizeof(f->tun0.name), "tunlb0");
-	snprintf(f->tun0.address, sizeof(f->tun0.address), "127001");
-	f->tun1.index = 1;
-	snprintf(f->tun1.name, sizeof(f->tun1.name), "tunlb1");
-	snprintf(f->tun1.address, sizeof(f->tun1.address), "127002");
+	f->tun0 = tun_new(NULL, "tunlb", 0, "127001", 1, 1, false);
+	f->tun1 = tun_new(NULL, "tunlb", 1, "127002", 1, 1, false);
+	if (!f->tun0 || !f->tun1)
+		return -1;
 	*state = f;
 	return 0;
 }
@@ -61,23 +59,31 @@ static int teardown(void **state)
 	unlink(f->path);
 	unlink(f->old_path);
 	rmdir(f->dir);
+	tun_free(f->tun0);
+	tun_free(f->tun1);
 	free(f);
 	return 0;
+}
+
+/* Record a frame as the relay reads or writes it: pseudo-header, then the packet. */
+static void record_frame(struct pcap_writer *w, struct tun *tun, bool to_kernel, const uint8_t *frame, size_t len)
+{
+	pcap_record(w, &tun->port, to_kernel, frame[0], frame + 1, len - 1);
 }
 
 /* Record the whole call, in the order the relay would. */
 static void record_call(struct pcap_writer *w, struct fixture *f)
 {
-	pcap_record(w, &f->tun0, true, link_connect, sizeof(link_connect));
-	pcap_record(w, &f->tun1, false, call_request, sizeof(call_request));
-	pcap_record(w, &f->tun0, true, incoming_call, sizeof(incoming_call));
-	pcap_record(w, &f->tun0, false, call_accepted, sizeof(call_accepted));
-	pcap_record(w, &f->tun1, true, call_connected, sizeof(call_connected));
-	pcap_record(w, &f->tun1, false, data_out, sizeof(data_out));
-	pcap_record(w, &f->tun1, false, clear_request, sizeof(clear_request));
-	pcap_record(w, &f->tun0, true, clear_indication, sizeof(clear_indication));
-	pcap_record(w, &f->tun0, false, clear_confirmation, sizeof(clear_confirmation));
-	pcap_record(w, &f->tun0, false, link_disconnect, sizeof(link_disconnect));
+	record_frame(w, f->tun0, true, link_connect, sizeof(link_connect));
+	record_frame(w, f->tun1, false, call_request, sizeof(call_request));
+	record_frame(w, f->tun0, true, incoming_call, sizeof(incoming_call));
+	record_frame(w, f->tun0, false, call_accepted, sizeof(call_accepted));
+	record_frame(w, f->tun1, true, call_connected, sizeof(call_connected));
+	record_frame(w, f->tun1, false, data_out, sizeof(data_out));
+	record_frame(w, f->tun1, false, clear_request, sizeof(clear_request));
+	record_frame(w, f->tun0, true, clear_indication, sizeof(clear_indication));
+	record_frame(w, f->tun0, false, clear_confirmation, sizeof(clear_confirmation));
+	record_frame(w, f->tun0, false, link_disconnect, sizeof(link_disconnect));
 }
 
 /* ---- a minimal pcapng reader ---- */
@@ -303,7 +309,7 @@ static void full_capture_rotates_to_dot_1_and_stays_under_the_cap(void **state)
 	assert_non_null(w);
 	for (int seq = 0; seq < 40; seq++) {
 		data[4] = (uint8_t)seq;
-		pcap_record(w, &f->tun1, false, data, sizeof(data));
+		record_frame(w, f->tun1, false, data, sizeof(data));
 	}
 	pcap_close(w);
 
@@ -336,7 +342,7 @@ static void null_writer_is_ignored(void **state)
 {
 	struct fixture *f = *state;
 
-	pcap_record(NULL, &f->tun0, true, link_connect, 1);
+	record_frame(NULL, f->tun0, true, link_connect, 1);
 	pcap_flush(NULL);
 	pcap_close(NULL);
 	assert_int_equal(pcap_frames_recorded(NULL), 0);

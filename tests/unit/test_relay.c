@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,34 +18,26 @@
 #include "call.h"
 #include "lci.h"
 #include "link.h"
+#include "log.h"
 #include "relay.h"
 
 #define MAX_TEST_TUNS 3
 
 static struct relay relay; /* large: static */
+static struct loop *loop;
 static int kernel_fd[MAX_TEST_TUNS];
 
 static struct tun *add_tun(unsigned i, const char *address, uint16_t lci_start, uint16_t lci_end, bool extended)
 {
-	struct tun *t = calloc(1, sizeof(*t));
+	struct tun *t = tun_new(&relay, "tunlb", i, address, lci_start, lci_end, extended);
 	int sv[2];
 
 	assert_non_null(t);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
-	t->relay = &relay;
-	t->index = i;
-	snprintf(t->name, sizeof(t->name), "tunlb%u", i);
-	snprintf(t->address, sizeof(t->address), "%s", address);
 	t->fd = sv[0];
 	kernel_fd[i] = sv[1];
 	t->link = LINK_READY;
 	t->admin_up = true;
-	t->extended = extended;
-	t->lci_start = lci_start;
-	t->lci_end = lci_end;
-	t->lci_cursor = lci_end;
-	t->calls = calloc((size_t)(lci_end - lci_start) + 1, sizeof(*t->calls));
-	assert_non_null(t->calls);
 	relay.tuns[i] = t;
 	if (i >= relay.ntuns)
 		relay.ntuns = i + 1;
@@ -53,9 +46,14 @@ static struct tun *add_tun(unsigned i, const char *address, uint16_t lci_start, 
 
 static int setup_two(void **state)
 {
-	memset(&relay, 0, sizeof(relay));
-	relay.cfg.call_timeout_ms = 30000;
-	relay.cfg.clear_timeout_ms = 10000;
+	struct config cfg;
+
+	config_defaults(&cfg);
+	cfg.call_timeout_ms = 30000;
+	cfg.clear_timeout_ms = 10000;
+	loop = loop_new();
+	assert_non_null(loop);
+	relay_init(&relay, loop, &cfg);
 	add_tun(0, "127001", 3072, 4095, false);
 	add_tun(1, "127002", 3072, 4095, false);
 	return 0;
@@ -66,22 +64,21 @@ static int teardown(void **state)
 	for (unsigned i = 0; i < relay.ntuns; i++) {
 		if (!relay.tuns[i])
 			continue;
-		close(relay.tuns[i]->fd);
 		close(kernel_fd[i]);
-		free(relay.tuns[i]->calls);
-		free(relay.tuns[i]);
+		tun_free(relay.tuns[i]);
 	}
 	memset(&relay, 0, sizeof(relay));
+	loop_free(loop);
 	return 0;
 }
 
 /* The kernel behind TUN i writes an X.25 packet; x25lo handles it. */
 static void kernel_sends(unsigned i, const uint8_t *packet, size_t len)
 {
-	uint8_t frame[FRAME_PACKET_OFFSET + 256] = {0, 0, 0x08, 0x05, X25_IFACE_DATA};
+	uint8_t frame[TUN_FRAME_HEADER + 256] = {0, 0, 0x08, 0x05, X25_IFACE_DATA};
 
-	memcpy(frame + FRAME_PACKET_OFFSET, packet, len);
-	assert_int_equal(write(kernel_fd[i], frame, FRAME_PACKET_OFFSET + len), (ssize_t)(FRAME_PACKET_OFFSET + len));
+	memcpy(frame + TUN_FRAME_HEADER, packet, len);
+	assert_int_equal(write(kernel_fd[i], frame, TUN_FRAME_HEADER + len), (ssize_t)(TUN_FRAME_HEADER + len));
 	relay_tun_readable(relay.tuns[i], 0);
 }
 #define KERNEL_SENDS(i, ...)                                                                       \
@@ -90,13 +87,13 @@ static void kernel_sends(unsigned i, const uint8_t *packet, size_t len)
 /* The next packet x25lo wrote into TUN i must be exactly this one. */
 static void kernel_receives(unsigned i, const uint8_t *packet, size_t len)
 {
-	uint8_t frame[FRAME_PACKET_OFFSET + 256];
+	uint8_t frame[TUN_FRAME_HEADER + 256];
 	ssize_t n = read(kernel_fd[i], frame, sizeof(frame));
 
-	assert_true(n >= FRAME_PACKET_OFFSET);
-	assert_memory_equal(frame, ((uint8_t[]){0, 0, 0x08, 0x05, X25_IFACE_DATA}), FRAME_PACKET_OFFSET);
-	assert_int_equal((size_t)n - FRAME_PACKET_OFFSET, len);
-	assert_memory_equal(frame + FRAME_PACKET_OFFSET, packet, len);
+	assert_true(n >= TUN_FRAME_HEADER);
+	assert_memory_equal(frame, ((uint8_t[]){0, 0, 0x08, 0x05, X25_IFACE_DATA}), TUN_FRAME_HEADER);
+	assert_int_equal((size_t)n - TUN_FRAME_HEADER, len);
+	assert_memory_equal(frame + TUN_FRAME_HEADER, packet, len);
 }
 #define KERNEL_RECEIVES(i, ...)                                                                    \
 	kernel_receives(i, (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
@@ -112,18 +109,15 @@ static void kernel_receives_nothing(unsigned i)
 /* A single-route relay: drop tunlb1. */
 static void keep_only_first_tun(void)
 {
-	close(relay.tuns[1]->fd);
 	close(kernel_fd[1]);
-	free(relay.tuns[1]->calls);
-	free(relay.tuns[1]);
+	tun_free(relay.tuns[1]);
 	relay.tuns[1] = NULL;
 	relay.ntuns = 1;
 }
 
 static unsigned active_calls(void)
 {
-	return relay.calls_by_state[CALL_SETUP] + relay.calls_by_state[CALL_CONNECTED] +
-	       relay.calls_by_state[CALL_CLEARING];
+	return relay_calls_active(&relay);
 }
 
 /* 127001 on tunlb1's LCI 1 calls 127002: injected into tunlb0 on 4095, accepted. */
@@ -142,8 +136,8 @@ static void a_call_is_injected_into_the_calling_addresses_tun_on_the_top_lci(voi
 	assert_non_null(relay.tuns[1]->legs[1]);
 	assert_non_null(relay.tuns[0]->legs[4095]);
 	assert_int_equal(relay.tuns[0]->legs_mapped, 1);
-	assert_int_equal(relay.tuns[1]->counters.call_request, 1);
-	assert_int_equal(relay.tuns[0]->counters.call_connected, 1);
+	assert_int_equal(relay.tuns[1]->port.counters.call_request, 1);
+	assert_int_equal(relay.tuns[0]->port.counters.call_connected, 1);
 }
 
 static void data_and_flow_control_pass_verbatim_but_for_the_lci(void **state)
@@ -305,12 +299,12 @@ static void a_restart_while_ready_is_confirmed_once_and_clears_the_peers(void **
 
 static void a_connect_request_is_echoed_and_marks_the_link_starting(void **state)
 {
-	uint8_t connect_frame[FRAME_PACKET_OFFSET] = {0, 0, 0x08, 0x05, X25_IFACE_CONNECT}, got[16];
+	uint8_t connect_frame[TUN_FRAME_HEADER] = {0, 0, 0x08, 0x05, X25_IFACE_CONNECT}, got[16];
 
 	assert_int_equal(write(kernel_fd[0], connect_frame, sizeof(connect_frame)), (ssize_t)sizeof(connect_frame));
 	relay_tun_readable(relay.tuns[0], 0);
-	assert_int_equal(read(kernel_fd[0], got, sizeof(got)), FRAME_PACKET_OFFSET);
-	assert_memory_equal(got, connect_frame, FRAME_PACKET_OFFSET);
+	assert_int_equal(read(kernel_fd[0], got, sizeof(got)), TUN_FRAME_HEADER);
+	assert_memory_equal(got, connect_frame, TUN_FRAME_HEADER);
 	assert_int_equal(relay.tuns[0]->link, LINK_STARTING);
 	/* No call is injected into a TUN that is not ready: the caller is cleared. */
 	KERNEL_SENDS(1, 0x10, 0x01, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
@@ -320,9 +314,9 @@ static void a_connect_request_is_echoed_and_marks_the_link_starting(void **state
 static void malformed_frames_are_counted_and_lose_nothing(void **state)
 {
 	uint8_t only_pi[4] = {0, 0, 0x08, 0x05};
-	uint8_t ipv4[FRAME_PACKET_OFFSET + 3] = {0, 0, 0x08, 0x00, 0, 0x10, 0x01, 0x0B};
-	uint8_t short_packet[FRAME_PACKET_OFFSET + 2] = {0, 0, 0x08, 0x05, 0, 0x10, 0x01};
-	uint8_t params[FRAME_PACKET_OFFSET] = {0, 0, 0x08, 0x05, 0x03};
+	uint8_t ipv4[TUN_FRAME_HEADER + 3] = {0, 0, 0x08, 0x00, 0, 0x10, 0x01, 0x0B};
+	uint8_t short_packet[TUN_FRAME_HEADER + 2] = {0, 0, 0x08, 0x05, 0, 0x10, 0x01};
+	uint8_t params[TUN_FRAME_HEADER] = {0, 0, 0x08, 0x05, 0x03};
 
 	write(kernel_fd[1], only_pi, sizeof(only_pi));
 	write(kernel_fd[1], ipv4, sizeof(ipv4));
@@ -344,7 +338,7 @@ static void malformed_frames_are_counted_and_lose_nothing(void **state)
 
 static void a_modulo_mismatch_is_cleared_not_translated(void **state)
 {
-	relay.tuns[0]->extended = true;
+	relay.tuns[0]->port.extended = true;
 	KERNEL_SENDS(1, 0x10, 0x01, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
 	KERNEL_RECEIVES(1, 0x10, 0x01, 0x13, 0x21, 0x00);
 	kernel_receives_nothing(0);
@@ -355,16 +349,16 @@ static void an_unanswered_call_is_cleared_on_both_sides_when_its_timer_expires(v
 {
 	KERNEL_SENDS(1, 0x10, 0x01, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
 	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
-	assert_int_not_equal(call_next_deadline(&relay), 0);
-	call_expire(&relay, call_next_deadline(&relay));
+	assert_int_not_equal(loop_next_deadline(loop), 0);
+	loop_run_timers(loop, loop_next_deadline(loop));
 	KERNEL_RECEIVES(1, 0x10, 0x01, 0x13, 0x05, 0x31);
 	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x13, 0x05, 0x31);
 	assert_int_equal(relay.counters.call_timeouts, 1);
 	/* Nobody confirms: the clear timer frees both LCIs anyway. */
-	call_expire(&relay, call_next_deadline(&relay));
+	loop_run_timers(loop, loop_next_deadline(loop));
 	assert_int_equal(relay.counters.clear_timeouts, 2);
 	assert_int_equal(active_calls(), 0);
-	assert_int_equal(call_next_deadline(&relay), 0);
+	assert_int_equal(loop_next_deadline(loop), 0);
 }
 
 static void a_single_route_injects_back_into_the_same_tun_on_a_relay_lci(void **state)
@@ -420,6 +414,68 @@ static void frames_left_from_before_a_link_loss_are_dropped(void **state)
 	assert_int_equal(relay.counters.frames_dropped_state, 2);
 }
 
+/* The lines x25lo logs (without their timestamps) while -trace is on, captured from stderr. */
+static char trace_text[4096];
+static int trace_saved_stderr = -1;
+static FILE *trace_file;
+
+static void trace_begin(void)
+{
+	trace_file = tmpfile();
+	assert_non_null(trace_file);
+	trace_saved_stderr = dup(STDERR_FILENO);
+	dup2(fileno(trace_file), STDERR_FILENO);
+	log_trace_on = true;
+}
+
+static const char *trace_end(void)
+{
+	char line[512];
+	size_t n = 0;
+
+	log_trace_on = false;
+	dup2(trace_saved_stderr, STDERR_FILENO);
+	close(trace_saved_stderr);
+	rewind(trace_file);
+	trace_text[0] = '\0';
+	/* "YYYY/MM/DD HH:MM:SS " is 20 characters. */
+	while (fgets(line, sizeof(line), trace_file) && strlen(line) > 20)
+		n += (size_t)snprintf(trace_text + n, sizeof(trace_text) - n, "%s", line + 20);
+	fclose(trace_file);
+	return trace_text;
+}
+
+static void the_trace_has_one_line_per_packet_answers_first_relayed_ones_with_their_new_lci(void **state)
+{
+	uint8_t connect_frame[TUN_FRAME_HEADER] = {0, 0, 0x08, 0x05, X25_IFACE_CONNECT}, got[16];
+
+	trace_begin();
+	connect_default_call();
+	KERNEL_SENDS(1, 0x10, 0x01, 0x13, 0x42, 0x39);
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x17);
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x13, 0x42, 0x39);
+	KERNEL_SENDS(1, 0x10, 0x07, 0x13, 0x00, 0x00);       /* unknown LCI */
+	KERNEL_RECEIVES(1, 0x10, 0x07, 0x17);
+	KERNEL_SENDS(0, 0x10, 0x00, 0xFB, 0x00, 0x00);       /* restart */
+	KERNEL_RECEIVES(0, 0x10, 0x00, 0xFF);
+	assert_int_equal(write(kernel_fd[0], connect_frame, sizeof(connect_frame)), (ssize_t)sizeof(connect_frame));
+	relay_tun_readable(relay.tuns[0], 0);
+	assert_int_equal(read(kernel_fd[0], got, sizeof(got)), TUN_FRAME_HEADER);
+	assert_string_equal(trace_end(),
+			    "tunlb1>tunlb0 CALL_REQ 1F FF 0B 66 12 70 02 12 70 01 06 42 07 07 43 02 02\n"
+			    "tunlb0>tunlb1 CALL_CONN 10 01 0F 00 06 42 07 07 43 02 02\n"
+			    "x25lo>tunlb1 CLR_CONF 10 01 17\n"
+			    "tunlb1>tunlb0 CLR_REQ 1F FF 13 42 39\n"
+			    "x25lo>tunlb1 CLR_CONF 10 07 17\n"
+			    "tunlb1>x25lo CLR_REQ 10 07 13 00 00\n"
+			    "tunlb0: link lost (the kernel restarted the link): forgot 1 channels, cleared 0 peer calls\n"
+			    "x25lo>tunlb0 RESTART_CONF 10 00 FF\n"
+			    "tunlb0>x25lo RESTART_REQ 10 00 FB 00 00\n"
+			    "tunlb0: link lost (the kernel asked to reconnect)\n"
+			    "x25lo>tunlb0 CONNECT\n"
+			    "tunlb0>x25lo CONNECT\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +498,7 @@ int main(void)
 		T(a_single_route_injects_back_into_the_same_tun_on_a_relay_lci),
 		T(a_call_back_into_its_own_tun_never_gets_the_callers_lci),
 		T(frames_left_from_before_a_link_loss_are_dropped),
+		T(the_trace_has_one_line_per_packet_answers_first_relayed_ones_with_their_new_lci),
 #undef T
 	};
 

@@ -259,8 +259,8 @@ static void sessions_limit_keeps_the_total(void **state)
 	*c = (struct call){.state = CALL_SETUP, .started_ms = loop_now_ms()};
 	snprintf(c->calling, sizeof(c->calling), "127001");
 	snprintf(c->called, sizeof(c->called), "127002");
-	c->leg[LEG_CALLER] = (struct leg){.tun = relay->tuns[0], .lci = 1, .state = LEG_OPEN};
-	c->leg[LEG_CALLEE] = (struct leg){.tun = t1, .lci = 2047, .state = LEG_OPEN};
+	c->leg[LEG_CALLER] = (struct leg){.port = &relay->tuns[0]->port, .lci = 1, .state = LEG_OPEN};
+	c->leg[LEG_CALLEE] = (struct leg){.port = &t1->port, .lci = 2047, .state = LEG_OPEN};
 
 	s = stats_render_sessions_limited(relay, 1, &total);
 	assert_int_equal(total, 2);

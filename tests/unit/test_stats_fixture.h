@@ -14,21 +14,11 @@ static const uint8_t fixture_facilities[] = {0x42, 0x07, 0x07, 0x43, 0x02, 0x02}
 static struct tun *fixture_tun(struct relay *relay, unsigned index, const char *address, uint16_t start,
 			       uint16_t end, enum link_state link)
 {
-	struct tun *t = calloc(1, sizeof(*t));
+	struct tun *t = tun_new(relay, "tunlb", index, address, start, end, false);
 
 	if (!t)
 		abort();
-	t->relay = relay;
-	t->index = index;
-	snprintf(t->name, sizeof(t->name), "tunlb%u", index);
-	snprintf(t->address, sizeof(t->address), "%s", address);
-	t->fd = -1;
 	t->link = link;
-	t->lci_start = start;
-	t->lci_end = end;
-	t->calls = calloc((size_t)(end - start) + 1, sizeof(*t->calls));
-	if (!t->calls)
-		abort();
 	relay->tuns[index] = t;
 	relay->ntuns++;
 	return t;
@@ -54,13 +44,13 @@ static struct relay *fixture_relay(void)
 	t0 = fixture_tun(relay, 0, "127001", 3072, 4095, LINK_READY);
 	t1 = fixture_tun(relay, 1, "127002", 1024, 2047, LINK_STARTING);
 
-	t0->counters = (struct tun_counters){.sessions_opened = 1, .call_connected = 1, .packets_sent = 10,
-					     .packets_received = 7, .bytes_sent = 1000, .bytes_received = 700,
-					     .link_up = 1};
-	t1->counters = (struct tun_counters){.sessions_opened = 2, .sessions_closed = 1, .call_request = 2,
-					     .clear_request = 1, .clear_confirm = 1, .packets_sent = 8,
-					     .packets_received = 11, .bytes_sent = 750, .bytes_received = 1100,
-					     .link_up = 2, .link_lost = 1};
+	t0->port.counters = (struct port_counters){.sessions_opened = 1, .call_connected = 1, .packets_sent = 10,
+						  .packets_received = 7, .bytes_sent = 1000, .bytes_received = 700,
+						  .link_up = 1};
+	t1->port.counters = (struct port_counters){.sessions_opened = 2, .sessions_closed = 1, .call_request = 2,
+						  .clear_request = 1, .clear_confirm = 1, .packets_sent = 8,
+						  .packets_received = 11, .bytes_sent = 750, .bytes_received = 1100,
+						  .link_up = 2, .link_lost = 1};
 
 	c = &t0->calls[4095 - 3072];
 	c->state = CALL_CONNECTED;
@@ -69,9 +59,9 @@ static struct relay *fixture_relay(void)
 	memcpy(c->facilities, fixture_facilities, sizeof(fixture_facilities));
 	c->facilities_len = sizeof(fixture_facilities);
 	c->started_ms = now - 2500;
-	c->leg[LEG_CALLER] = (struct leg){.call = c, .tun = t1, .lci = 1, .state = LEG_OPEN, .side = LEG_CALLER,
+	c->leg[LEG_CALLER] = (struct leg){.call = c, .port = &t1->port, .lci = 1, .state = LEG_OPEN, .side = LEG_CALLER,
 					  .packets_in = 3, .bytes_in = 300};
-	c->leg[LEG_CALLEE] = (struct leg){.call = c, .tun = t0, .lci = 4095, .state = LEG_OPEN, .side = LEG_CALLEE,
+	c->leg[LEG_CALLEE] = (struct leg){.call = c, .port = &t0->port, .lci = 4095, .state = LEG_OPEN, .side = LEG_CALLEE,
 					  .packets_in = 2, .bytes_in = 20};
 	t1->legs[1] = &c->leg[LEG_CALLER];
 	t1->legs_mapped = 1;
@@ -98,12 +88,8 @@ static struct relay *fixture_relay(void)
 
 static void fixture_free(struct relay *relay)
 {
-	for (unsigned i = 0; i < CONFIG_MAX_ROUTES; i++) {
-		if (relay->tuns[i]) {
-			free(relay->tuns[i]->calls);
-			free(relay->tuns[i]);
-		}
-	}
+	for (unsigned i = 0; i < CONFIG_MAX_ROUTES; i++)
+		tun_free(relay->tuns[i]);
 	free(relay);
 }
 

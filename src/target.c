@@ -1,9 +1,11 @@
-/* route.c - which TUN an outgoing call is injected into. */
-#include "route.h"
+/* target.c - the target choice: which TUN an outgoing call is injected into. */
+#include "target.h"
 
 #include <string.h>
 
-struct tun *route_choose_target(struct relay *relay, struct tun *origin, const char *calling)
+#include "relay.h"
+
+struct tun *target_choose(struct relay *relay, struct tun *origin, const char *calling)
 {
 	struct tun *best = NULL, *first_other = NULL;
 	size_t best_len = 0;

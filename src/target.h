@@ -1,8 +1,9 @@
-/* route.h - which TUN an outgoing call is injected into. */
-#ifndef X25LO_ROUTE_H
-#define X25LO_ROUTE_H
+/* target.h - the target choice: which TUN an outgoing call is injected into. */
+#ifndef X25LO_TARGET_H
+#define X25LO_TARGET_H
 
-#include "relay.h"
+struct relay;
+struct tun;
 
 /*
  * The call left the kernel on origin (the TUN routed for its called address). Inject it
@@ -11,6 +12,6 @@
  * when origin is the only ready TUN (a single route), back into origin on a relay LCI.
  * NULL when no TUN is ready.
  */
-struct tun *route_choose_target(struct relay *relay, struct tun *origin, const char *calling);
+struct tun *target_choose(struct relay *relay, struct tun *origin, const char *calling);
 
 #endif
