@@ -1,7 +1,8 @@
 /* x25lib.h - AF_X25 helpers shared by x25stress and the VM test programs (x25test, x25kcheck).
  *
- * Each helper returns -1 (or an errno value, where it says so) and leaves errno set, so that
- * every program reports failures in its own words. Linux only; <linux/x25.h> for the types.
+ * The socket helpers return -1 with errno set (the connect pair returns the errno value) and
+ * print nothing, so that every program reports failures in its own words. Linux only;
+ * <linux/x25.h> has the types.
  */
 #ifndef X25LIB_H
 #define X25LIB_H

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+/* --- what a sender binds to, calls and sends (x25stress.h says why each is so) --- */
+
 #define SEQ_DIGITS_MOD 100000u        /* goxot's 5-digit sequence field */
 #define TAIL_MOD 1000000000u          /* HHMM + sequence: 9 digits */
 
@@ -50,6 +52,8 @@ long stress_first_mismatch(const uint8_t *want, const uint8_t *got, size_t len)
 			return (long)i;
 	return -1;
 }
+
+/* --- the call threads --- */
 
 struct sender {
 	struct stress_run *run;
