@@ -61,13 +61,44 @@ static void leg_release(struct leg *leg)
 	leg->port->counters.sessions_closed++;
 }
 
-/* The kernel never confirmed: it forgot the LCI (docs/linux-x25.md §7 rule 7), free it anyway. */
+/* Hold the clearing leg's LCI until clear_timeout_ms from now: for the confirmation, or to retry. */
+static void leg_clearing_wait(struct leg *leg)
+{
+	struct relay *relay = leg->port->relay;
+
+	leg->state = LEG_CLEARING;
+	timer_set(&relay->clearing_timers, &leg->clearing, loop_now_ms() + relay->cfg.clear_timeout_ms);
+}
+
+/*
+ * A clearing leg's timer. With nothing unsent, the kernel never confirmed: it forgot the
+ * LCI (docs/linux-x25.md §7 rule 7), so it is freed. A CLEAR or CLEAR CONFIRMATION the port
+ * did not take is written again instead, and the LCI stays held: its socket is still alive,
+ * and a new call injected on that LCI would collide with it.
+ */
 static void leg_clear_expired(void *ctx)
 {
 	struct leg *leg = ctx;
 	struct relay *relay = leg->port->relay;
 
-	relay->counters.clear_timeouts++;
+	switch ((enum leg_unsent)leg->unsent) {
+	case UNSENT_CLEAR:
+		relay->counters.clear_retries++;
+		if (port_send_clear(leg->port, leg->lci, leg->cause, leg->diag))
+			leg->unsent = UNSENT_NONE;
+		leg_clearing_wait(leg);
+		return;
+	case UNSENT_CONFIRMATION:
+		relay->counters.clear_retries++;
+		if (!port_send_clear_confirmation(leg->port, leg->lci)) {
+			leg_clearing_wait(leg);
+			return;
+		}
+		break;
+	case UNSENT_NONE:
+		relay->counters.clear_timeouts++;
+		break;
+	}
 	leg_release(leg);
 	call_legs_changed(relay, leg->call);
 }
@@ -75,24 +106,57 @@ static void leg_clear_expired(void *ctx)
 /*
  * Send CLEAR INDICATION on an open leg and hold its LCI until the kernel confirms. With a
  * packet (the peer's own CLEAR, at least 5 bytes) it goes on verbatim, same cause and
- * diagnostic, and the port it went to is returned; otherwise x25lo builds one.
+ * diagnostic, and the port it went to is returned; otherwise x25lo builds one. A CLEAR the
+ * port did not take is retried by the leg's timer.
  */
 static struct port *leg_clear(struct leg *leg, uint8_t cause, uint8_t diag, uint8_t *packet, size_t len)
 {
-	struct relay *relay = leg->port->relay;
-	struct port *relayed_to = NULL;
+	bool sent;
 
 	if (leg->state != LEG_OPEN)
 		return NULL;
-	if (packet && len >= 5) {
-		port_forward(leg, packet, len);
-		relayed_to = leg->port;
-	} else {
-		port_send_clear(leg->port, leg->lci, cause, diag);
+	leg->cause = cause;
+	leg->diag = diag;
+	if (packet && len >= 5)
+		sent = port_forward(leg, packet, len);
+	else
+		sent = port_send_clear(leg->port, leg->lci, cause, diag);
+	leg->unsent = sent ? UNSENT_NONE : UNSENT_CLEAR;
+	leg_clearing_wait(leg);
+	return sent && packet && len >= 5 ? leg->port : NULL;
+}
+
+/*
+ * A packet of the call could not be written to one side (docs/relay.md, "When a write
+ * fails"): X.25 has no retransmission above the link, so the call cannot go on intact.
+ * Both sides are cleared, so both programs learn of it.
+ */
+static void call_lost(struct relay *relay, struct call *call, const struct leg *failed)
+{
+	uint64_t now = loop_now_ms();
+
+	relay->counters.calls_cleared_write_failed++;
+	relay->write_failed_unlogged++;
+	if (now - relay->write_failed_log_ms >= 5000) {
+		log_warn("%s: a packet of the call %s -> %s on LCI %u could not be written; clearing both sides "
+			 "(cause 0x%02x; %llu calls so cleared since the last such line)",
+			 failed->port->name, call->calling, call->called, failed->lci, X25_CAUSE_NETWORK_CONGESTION,
+			 (unsigned long long)relay->write_failed_unlogged);
+		relay->write_failed_log_ms = now;
+		relay->write_failed_unlogged = 0;
 	}
-	leg->state = LEG_CLEARING;
-	timer_set(&relay->clearing_timers, &leg->clearing, loop_now_ms() + relay->cfg.clear_timeout_ms);
-	return relayed_to;
+	leg_clear(&call->leg[LEG_CALLER], X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_NONE, NULL, 0);
+	leg_clear(&call->leg[LEG_CALLEE], X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_NONE, NULL, 0);
+	call_legs_changed(relay, call);
+}
+
+/* Relay a packet of a call in progress to `to`; returns where it went, NULL if it was lost. */
+static struct port *relay_packet(struct leg *to, uint8_t *packet, size_t len)
+{
+	if (port_forward(to, packet, len))
+		return to->port;
+	call_lost(to->port->relay, to->call, to);
+	return NULL;
 }
 
 static void leg_open(struct leg *leg, struct call *call, struct tun *t, uint16_t lci, uint8_t side)
@@ -177,9 +241,16 @@ struct port *call_request_received(struct tun *origin, const struct x25_packet *
 	memcpy(call->facilities, pkt->data + fields.fac_off, call->facilities_len);
 	call->started_ms = loop_now_ms();
 	timer_init(&call->setup, call_setup_expired, call);
+	if (!port_forward(&call->leg[LEG_CALLEE], packet, pkt->len)) {
+		/* The target kernel got nothing: its LCI is free at once, the caller learns now. */
+		relay->counters.calls_refused_write_failed++;
+		leg_release(&call->leg[LEG_CALLEE]);
+		leg_clear(&call->leg[LEG_CALLER], X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_NONE, NULL, 0);
+		call_legs_changed(relay, call);
+		return NULL;
+	}
 	timer_set(&relay->setup_timers, &call->setup, call->started_ms + relay->cfg.call_timeout_ms);
 	relay->counters.calls_relayed++;
-	port_forward(&call->leg[LEG_CALLEE], packet, pkt->len);
 	return &target->port;
 }
 
@@ -238,9 +309,14 @@ static struct port *clear_received(struct leg *leg, struct leg *peer, const stru
 		return NULL;
 	}
 	/* x25lo is the network for both sides: confirm at once, then tell the peer. */
-	port_send_clear_confirmation(leg->port, leg->lci);
-	leg_release(leg);
-	/* A CLEAR of at least 5 bytes goes on verbatim; a shorter one is rebuilt with 00/00. */
+	if (port_send_clear_confirmation(leg->port, leg->lci)) {
+		leg_release(leg);
+	} else {
+		/* Unconfirmed, the socket keeps the LCI in state 2: hold it too, and retry. */
+		leg->unsent = UNSENT_CONFIRMATION;
+		leg_clearing_wait(leg);
+	}
+	/* A CLEAR of at least 5 bytes goes on verbatim; a shorter one is rebuilt with its cause. */
 	relayed_to = leg_clear(peer, cause, diag, packet, pkt->len);
 	call_legs_changed(relay, leg->call);
 	return relayed_to;
@@ -279,8 +355,7 @@ struct port *call_packet_received(struct leg *leg, const struct x25_packet *pkt,
 		timer_cancel(&call->setup);
 		set_state(call, relay, CALL_CONNECTED);
 		relay->counters.calls_connected++;
-		port_forward(peer, packet, pkt->len);
-		return peer->port;
+		return relay_packet(peer, packet, pkt->len);
 	case PKT_DATA:
 	case PKT_RR:
 	case PKT_RNR:
@@ -303,8 +378,7 @@ struct port *call_packet_received(struct leg *leg, const struct x25_packet *pkt,
 		relay->counters.frames_dropped_state++;
 		return NULL;
 	}
-	port_forward(peer, packet, pkt->len);
-	return peer->port;
+	return relay_packet(peer, packet, pkt->len);
 }
 
 void call_unknown_lci(struct tun *t, const struct x25_packet *pkt)
@@ -357,8 +431,12 @@ unsigned call_forget_tun(struct tun *t, uint8_t cause, bool forget_peers)
 			leg_clear(peer, cause, X25_DIAG_NONE, NULL, 0);
 			cleared++;
 		}
-		if (forget_peers && leg->side == LEG_CALLEE)
-			leg_release(peer); /* the call's memory is t's */
+		if (forget_peers) {
+			if (leg->side == LEG_CALLEE)
+				leg_release(peer); /* the call's memory is t's */
+			else
+				leg->port = NULL;  /* the call outlives t while its peer clears */
+		}
 		call_legs_changed(relay, call);
 	}
 	/* Calls stored in t whose caller leg elsewhere was still clearing go with t's memory. */

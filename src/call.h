@@ -20,15 +20,24 @@ enum leg_state {
 
 enum { LEG_CALLER = 0, LEG_CALLEE = 1 };
 
+/* A packet owed to a clearing leg's kernel that its port did not take: retried by the leg's timer. */
+enum leg_unsent {
+	UNSENT_NONE,
+	UNSENT_CLEAR,        /* CLEAR INDICATION (with cause and diag) */
+	UNSENT_CONFIRMATION, /* CLEAR CONFIRMATION of the kernel's CLEAR REQUEST */
+};
+
 /* One side of a call: an LCI on a port. */
 struct leg {
 	struct call *call;
-	struct port *port;
+	struct port *port; /* NULL once an idle leg's port is gone (the call lives on elsewhere) */
 	uint16_t lci;
-	uint8_t state; /* enum leg_state */
-	uint8_t side;  /* LEG_CALLER or LEG_CALLEE */
+	uint8_t state;  /* enum leg_state */
+	uint8_t side;   /* LEG_CALLER or LEG_CALLEE */
+	uint8_t unsent; /* enum leg_unsent, while CLEARING */
+	uint8_t cause, diag;           /* of the CLEAR sent (or owed) while CLEARING */
 	uint64_t packets_in, bytes_in; /* read from this leg's kernel */
-	struct timer clearing;         /* while CLEARING */
+	struct timer clearing;         /* while CLEARING: confirmation wait, or the retry of what is unsent */
 };
 
 enum call_state {

@@ -333,6 +333,39 @@ static int parse_pcap_path(struct parse_ctx *ctx, const char *key, json_t *value
 	return get_string(ctx, key, value, ctx->cfg.pcap_path, sizeof(ctx->cfg.pcap_path));
 }
 
+static int parse_user(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	char *user = ctx->cfg.user;
+	char q[64];
+
+	if (get_string(ctx, key, value, user, sizeof(ctx->cfg.user)) < 0)
+		return -1;
+	/* The portable user name characters (POSIX), not starting with '-'. */
+	for (const char *p = user; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_' || *p == '.' || (*p == '-' && p != user)))
+			return fail(ctx, SECTION ".%s: %s is not a user name; use the name of an existing system user "
+				    "such as \"x25lo\", or \"\" to stay root with CAP_NET_ADMIN only",
+				    key, quote(user, q, sizeof(q)));
+	return 0;
+}
+
+static int parse_stats_cors_origin(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	char *origin = ctx->cfg.stats_cors_origin;
+	char q[160];
+
+	if (get_string(ctx, key, value, origin, sizeof(ctx->cfg.stats_cors_origin)) < 0)
+		return -1;
+	/* It becomes a header line: printable ASCII without spaces, so nothing can be injected. */
+	for (const char *p = origin; *p; p++)
+		if (*p <= ' ' || *p > '~')
+			return fail(ctx, SECTION ".%s: %s contains a space or control character; write one origin "
+				    "such as \"http://localhost:3000\", \"*\" for any, or \"\" for none",
+				    key, quote(origin, q, sizeof(q)));
+	return 0;
+}
+
 static int parse_pcap_max_bytes(struct parse_ctx *ctx, const char *key, json_t *value)
 {
 	long long v = 0;
@@ -409,6 +442,16 @@ static void format_pcap_path(const struct config *cfg, char *buf, size_t len)
 	format_json_string(cfg->pcap_path, buf, len);
 }
 
+static void format_user(const struct config *cfg, char *buf, size_t len)
+{
+	format_json_string(cfg->user, buf, len);
+}
+
+static void format_stats_cors_origin(const struct config *cfg, char *buf, size_t len)
+{
+	format_json_string(cfg->stats_cors_origin, buf, len);
+}
+
 static void format_pcap_max_bytes(const struct config *cfg, char *buf, size_t len)
 {
 	snprintf(buf, len, "%zu", cfg->pcap_max_bytes);
@@ -470,6 +513,16 @@ static const struct config_key config_keys[] = {
 	KEY("pcap_max_bytes", pcap_max_bytes, .type = "integer", .range = "65536-1099511627776",
 	    .apply = APPLY_RESTART,
 	    .doc = "Upper bound on the size of the pcap file, in bytes."),
+	KEY("user", user, .type = "string", .range = "a system user name; \"\" = none",
+	    .apply = APPLY_RESTART,
+	    .doc = "After setting up, run as this user and its group, keeping only CAP_NET_ADMIN "
+		   "(docs/security.md). Empty: stay the starting user, still with CAP_NET_ADMIN only. The "
+		   "-user option overrides it."),
+	KEY("stats-cors-origin", stats_cors_origin, .type = "string",
+	    .range = "an origin, \"*\", or \"\" = no header", .apply = APPLY_NOW,
+	    .doc = "Access-Control-Allow-Origin of the stats server's answers, for a browser dashboard on "
+		   "another origin. Empty (the default): no such header, so web pages in a local browser "
+		   "cannot read /varz and /sessions. goxot always sends \"*\"."),
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -664,6 +717,35 @@ static json_t *load_document(struct parse_ctx *ctx)
 	return root;
 }
 
+/*
+ * Whoever can write the config decides which routes, devices and capture file x25lo sets
+ * up with CAP_NET_ADMIN (docs/security.md): say so when that is more than its owner.
+ */
+static void warn_if_others_can_write(const char *path)
+{
+	struct stat st;
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (stat(path, &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)))
+		log_warn("%s is writable by %s (mode %04o): whoever can write it chooses the routes, devices and "
+			 "capture file x25lo sets up; make it writable by its owner only (chmod go-w %s)",
+			 path, (st.st_mode & S_IWOTH) ? "everyone" : "its group", (unsigned)(st.st_mode & 07777), path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	/* x25lo follows editors that replace the file: a directory others may write is as open. */
+	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+		log_warn("the directory %s of %s is writable by everyone (mode %04o): anyone can replace the "
+			 "config; keep it in a directory only its owner can write (chmod o-w %s)",
+			 dir, path, (unsigned)(st.st_mode & 07777), dir);
+}
+
 int config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 {
 	struct parse_ctx ctx = { .path = path, .err = err, .errlen = errlen };
@@ -702,6 +784,7 @@ int config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 	json_object_foreach(section, key, value)
 		if (!find_key(key))
 			warn_unknown_key(path, key);
+	warn_if_others_can_write(path);
 	*cfg = ctx.cfg;
 	rc = 0;
 out:

@@ -29,6 +29,8 @@ struct config {
 	unsigned call_timeout_ms, clear_timeout_ms;
 	char pcap_path[256]; /* "" = no capture */
 	size_t pcap_max_bytes;
+	char user[33];               /* "" = keep the starting user (root), with CAP_NET_ADMIN only */
+	char stats_cors_origin[128]; /* "" = no Access-Control-Allow-Origin header */
 };
 
 /* Fill *cfg with every default (as if the section were empty). */

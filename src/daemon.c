@@ -17,6 +17,8 @@
 #include "tun.h"
 
 #define SHUTDOWN_WAIT_MS 1500 /* how long SIGTERM waits for CLEAR CONFIRMATIONs */
+#define DROPS_CHECK_MS 5000   /* how often the kernel's drop counts are read */
+#define DROPS_LOG_MS 60000    /* at most one line per TUN this often while they keep growing */
 
 static struct tun *tun_by_ifindex(struct relay *relay, int ifindex)
 {
@@ -92,6 +94,8 @@ static int tun_add(struct relay *relay, const char *address, char *err, size_t e
 	relay->tuns[index] = t;
 	if (index >= relay->ntuns)
 		relay->ntuns = index + 1;
+	if (tun_read_drops(t) == 0)
+		t->drops_logged = t->port.counters.kernel_tx_dropped + t->port.counters.kernel_rx_dropped;
 	log_info("TUN interface %s ready", t->port.name);
 	log_info("x25lo: %s \u2192 address %s (LCI range %u-%u)", t->port.name, t->address, t->lci_start,
 		 t->lci_end);
@@ -104,8 +108,7 @@ fail:
 	return -1;
 }
 
-/* Forget t's calls (their peers are cleared), remove its route and device. */
-static void tun_remove(struct relay *relay, struct tun *t, const char *why)
+void daemon_remove_tun(struct relay *relay, struct tun *t, const char *why)
 {
 	unsigned cleared = call_forget_tun(t, X25_CAUSE_OUT_OF_ORDER, true);
 
@@ -113,15 +116,17 @@ static void tun_remove(struct relay *relay, struct tun *t, const char *why)
 	if (t->route_added)
 		kernel_route_del(relay->x25_fd, t->address, t->port.name);
 	loop_del(relay->loop, &t->watch);
+	timer_cancel(&t->link_timer);
 	/* Closing a non-persistent TUN unregisters it: the kernel kills its sockets at once. */
 	close(t->fd);
 	t->fd = -1;
+	t->link = LINK_DOWN;
 	t->retired = true;
 	relay->tuns[t->port.index] = NULL;
 	while (relay->ntuns > 0 && !relay->tuns[relay->ntuns - 1])
 		relay->ntuns--;
-	if (relay->nretired < sizeof(relay->retired) / sizeof(relay->retired[0]))
-		relay->retired[relay->nretired++] = t;
+	t->next_retired = relay->retired;
+	relay->retired = t;
 }
 
 /* The interface state behind t changed, or notifications were lost. */
@@ -132,7 +137,7 @@ static void tun_check_interface(struct relay *relay, struct tun *t)
 	bool restart_link = t->link != LINK_READY;
 
 	if (up < 0) {
-		tun_remove(relay, t, "its interface is gone; SIGHUP re-creates it");
+		daemon_remove_tun(relay, t, "its interface is gone; SIGHUP re-creates it");
 		return;
 	}
 	if (!up) {
@@ -168,7 +173,7 @@ static void rtnl_link_event(void *ctx, int ifindex, bool gone)
 	if (!t)
 		return;
 	if (gone) {
-		tun_remove(relay, t, "its interface was deleted; SIGHUP re-creates it");
+		daemon_remove_tun(relay, t, "its interface was deleted; SIGHUP re-creates it");
 		return;
 	}
 	tun_check_interface(relay, t);
@@ -184,6 +189,37 @@ static void rtnl_readable(void *ctx, uint32_t events)
 			if (relay->tuns[i])
 				tun_check_interface(relay, relay->tuns[i]);
 	}
+}
+
+/*
+ * Frames the kernel drops on a TUN never reach x25lo's own counters: a full ring on the
+ * way to x25lo (tx_dropped), frames x25lo wrote that the kernel threw away (rx_dropped).
+ * Look every few seconds, and say so when they grow.
+ */
+static void drops_check(void *ctx)
+{
+	struct relay *relay = ctx;
+	uint64_t now = loop_now_ms();
+
+	relay_read_drops(relay);
+	for (unsigned i = 0; i < relay->ntuns; i++) {
+		struct tun *t = relay->tuns[i];
+		const struct port_counters *c;
+
+		if (!t)
+			continue;
+		c = &t->port.counters;
+		if (c->kernel_tx_dropped + c->kernel_rx_dropped <= t->drops_logged || now - t->drops_log_ms < DROPS_LOG_MS)
+			continue;
+		log_warn("%s: the kernel dropped frames on this TUN: tx_dropped %llu (on their way to x25lo: its ring "
+			 "was full, x25lo fell behind), rx_dropped %llu (written by x25lo); calls may stall or be "
+			 "reset. Give x25lo CPU time, or a deeper ring: ip link set %s txqueuelen N",
+			 t->port.name, (unsigned long long)c->kernel_tx_dropped,
+			 (unsigned long long)c->kernel_rx_dropped, t->port.name);
+		t->drops_logged = c->kernel_tx_dropped + c->kernel_rx_dropped;
+		t->drops_log_ms = now;
+	}
+	timer_set(loop_timers(relay->loop), &relay->drops_timer, now + DROPS_CHECK_MS);
 }
 
 /* SIGTERM waited long enough for CLEAR CONFIRMATIONs. */
@@ -203,11 +239,14 @@ void daemon_after_batch(void *ctx)
 
 	for (unsigned i = 0; i < relay->ntuns; i++)
 		if (relay->tuns[i] && relay->tuns[i]->failed)
-			tun_remove(relay, relay->tuns[i], "its TUN failed");
+			daemon_remove_tun(relay, relay->tuns[i], "its TUN failed");
 
-	for (unsigned i = 0; i < relay->nretired; i++)
-		tun_free(relay->retired[i]);
-	relay->nretired = 0;
+	while (relay->retired) {
+		struct tun *t = relay->retired;
+
+		relay->retired = t->next_retired;
+		tun_free(t);
+	}
 	if (relay->shutting_down && relay_channels_mapped(relay) == 0)
 		loop_stop(relay->loop);
 }
@@ -232,6 +271,8 @@ int daemon_start(struct relay *relay, const char *config_path, char *err, size_t
 	for (size_t i = 0; i < relay->cfg.nroutes; i++)
 		if (tun_add(relay, relay->cfg.routes[i], err, errlen) < 0)
 			return -1;
+	timer_init(&relay->drops_timer, drops_check, relay);
+	timer_set(loop_timers(relay->loop), &relay->drops_timer, loop_now_ms() + DROPS_CHECK_MS);
 	return 0;
 }
 
@@ -248,7 +289,7 @@ void daemon_apply_config(struct relay *relay, const struct config *next)
 		for (size_t r = 0; r < next->nroutes && !kept; r++)
 			kept = strcmp(next->routes[r], t->address) == 0;
 		if (!kept)
-			tun_remove(relay, t, "route removed from the configuration");
+			daemon_remove_tun(relay, t, "route removed from the configuration");
 	}
 	relay->cfg = *next;
 	for (size_t r = 0; r < next->nroutes; r++) {
@@ -276,9 +317,10 @@ void daemon_stop(struct relay *relay)
 {
 	for (unsigned i = 0; i < relay->ntuns; i++)
 		if (relay->tuns[i])
-			tun_remove(relay, relay->tuns[i], "shutting down");
+			daemon_remove_tun(relay, relay->tuns[i], "shutting down");
 	daemon_after_batch(relay);
 	timer_cancel(&relay->shutdown_timer);
+	timer_cancel(&relay->drops_timer);
 	timer_queue_remove(&relay->setup_timers);
 	timer_queue_remove(&relay->clearing_timers);
 	if (relay->rtnl_fd >= 0)

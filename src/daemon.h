@@ -10,6 +10,12 @@ int daemon_start(struct relay *relay, const char *config_path, char *err, size_t
 /* Apply a reloaded configuration: new routes get TUNs, removed routes lose theirs. */
 void daemon_apply_config(struct relay *relay, const struct config *next);
 
+/*
+ * Forget t's calls (their peers are cleared), remove its route and device. t stays
+ * allocated until daemon_after_batch, as callbacks of the same batch may still hold it.
+ */
+void daemon_remove_tun(struct relay *relay, struct tun *t, const char *why);
+
 /* Clear every call on both sides and stop the loop once confirmed (or after a short wait). */
 void daemon_begin_shutdown(struct relay *relay);
 

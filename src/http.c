@@ -160,9 +160,11 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		return send_response(conn, MHD_HTTP_OK, NULL, false, NULL, SIZE_MAX);
 	switch (route) {
 	case ROUTE_VARZ:
+		relay_read_drops(s->relay);
 		body = stats_render_varz(s->relay);
 		break;
 	case ROUTE_METRICS:
+		relay_read_drops(s->relay);
 		body = stats_render_metrics(s->relay);
 		type = METRICS_TYPE;
 		break;

@@ -4,12 +4,66 @@
 #include "call.h"
 #include "log.h"
 #include "port.h"
+#include "relay.h"
 #include "tun.h"
+
+/* A link frame the TUN did not take is written again this much later. */
+#define LINK_RETRY_MS 1000
+
+static void link_retry(void *ctx);
+
+/*
+ * The kernel waits for a frame x25lo could not write: CONNECT, or the RESTART CONFIRMATION
+ * without which it stays in link state 2 and repeats its request only after T20 (180 s).
+ */
+static void link_owe(struct tun *t, enum link_owed what)
+{
+	if (!timer_pending(&t->link_timer))
+		timer_init(&t->link_timer, link_retry, t);
+	t->link_owed = (uint8_t)what;
+	timer_set(loop_timers(t->port.relay->loop), &t->link_timer, loop_now_ms() + LINK_RETRY_MS);
+}
+
+static void send_connect(struct tun *t)
+{
+	if (!tun_send_control(t, X25_IFACE_CONNECT))
+		link_owe(t, LINK_OWES_CONNECT);
+}
+
+static void confirm_restart(struct tun *t)
+{
+	if (!port_send_restart_confirmation(&t->port)) {
+		t->link = LINK_STARTING;
+		link_owe(t, LINK_OWES_RESTART_CONFIRMATION);
+		return;
+	}
+	if (t->link != LINK_READY) {
+		t->link = LINK_READY;
+		t->port.counters.link_up++;
+		log_info("%s: link operational", t->port.name);
+	}
+}
+
+static void link_retry(void *ctx)
+{
+	struct tun *t = ctx;
+	enum link_owed owed = (enum link_owed)t->link_owed;
+
+	t->link_owed = LINK_OWES_NOTHING;
+	/* Down: the interface coming back up starts the link afresh. */
+	if (t->link == LINK_DOWN)
+		return;
+	switch (owed) {
+	case LINK_OWES_CONNECT: send_connect(t); break;
+	case LINK_OWES_RESTART_CONFIRMATION: confirm_restart(t); break;
+	case LINK_OWES_NOTHING: break;
+	}
+}
 
 void link_start(struct tun *t)
 {
 	t->link = LINK_STARTING;
-	tun_send_control(t, X25_IFACE_CONNECT);
+	send_connect(t);
 }
 
 void link_lost(struct tun *t, const char *why)
@@ -29,8 +83,7 @@ void link_connect_received(struct tun *t)
 	/* The kernel sends CONNECT only from link state 0: anything it had is gone. */
 	if (t->link == LINK_READY)
 		link_lost(t, "the kernel asked to reconnect");
-	t->link = LINK_STARTING;
-	tun_send_control(t, X25_IFACE_CONNECT);
+	link_start(t);
 }
 
 void link_disconnect_received(struct tun *t)
@@ -55,10 +108,5 @@ void link_control_received(struct tun *t, const struct x25_packet *pkt)
 	 */
 	if (t->link == LINK_READY)
 		link_lost(t, "the kernel restarted the link");
-	port_send_restart_confirmation(&t->port);
-	if (t->link != LINK_READY) {
-		t->link = LINK_READY;
-		t->port.counters.link_up++;
-		log_info("%s: link operational", t->port.name);
-	}
+	confirm_restart(t);
 }

@@ -75,7 +75,14 @@ static int parse_options(int argc, char **argv, struct options *opts)
 		case 'c': opts->config_path = optarg; break;
 		case 't': opts->trace = true; break;
 		case 'k': opts->check = true; break;
-		case 'p': opts->pcap_path = optarg; break;
+		case 'p':
+			if (strlen(optarg) >= sizeof(((struct config *)0)->pcap_path)) {
+				fprintf(stderr, "x25lo: -pcap: the path is %zu bytes long, at most %zu are allowed; "
+					"use a shorter path\n", strlen(optarg), sizeof(((struct config *)0)->pcap_path) - 1);
+				return EXIT_CONFIG;
+			}
+			opts->pcap_path = optarg;
+			break;
 		case 's':
 			errno = 0;
 			port = strtol(optarg, &end, 10);
@@ -190,7 +197,10 @@ static void signal_readable(void *ctx, uint32_t events)
 	while (read(w->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP: reload(w, "SIGHUP"); break;
-		case SIGUSR1: stats_log_dump(w->relay); break;
+		case SIGUSR1:
+			relay_read_drops(w->relay);
+			stats_log_dump(w->relay);
+			break;
 		case SIGINT:
 		case SIGTERM: daemon_begin_shutdown(w->relay); break;
 		default: break;

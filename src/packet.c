@@ -104,10 +104,11 @@ int packet_parse_call(const struct x25_packet *pkt, struct x25_call_fields *call
 
 int packet_clear_cause(const struct x25_packet *pkt, uint8_t *cause, uint8_t *diag)
 {
-	if (pkt->len < 5)
+	if (pkt->len < 4)
 		return -1;
 	*cause = pkt->data[3];
-	*diag = pkt->data[4];
+	/* Optional in X.25 (a CLEAR may end after its cause); Linux needs it (docs/linux-x25.md §2.6). */
+	*diag = pkt->len >= 5 ? pkt->data[4] : X25_DIAG_NONE;
 	return 0;
 }
 

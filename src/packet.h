@@ -68,7 +68,7 @@ struct x25_call_fields {
  */
 int packet_parse_call(const struct x25_packet *pkt, struct x25_call_fields *call, const char **why);
 
-/* CLEAR REQUEST/INDICATION cause and diagnostic; -1 if the packet has fewer than 5 bytes. */
+/* CLEAR REQUEST/INDICATION cause and diagnostic (0 when absent); -1 if the packet has no cause. */
 int packet_clear_cause(const struct x25_packet *pkt, uint8_t *cause, uint8_t *diag);
 
 /* Builders write into out (at least 5 bytes) and return the packet length. */

@@ -31,33 +31,33 @@ bool port_forward(struct leg *to, uint8_t *packet, size_t len)
 }
 
 /* buf: PORT_HEADROOM bytes of room, then the packet. */
-static void send_generated(struct port *p, uint8_t *buf, size_t len)
+static bool send_generated(struct port *p, uint8_t *buf, size_t len)
 {
 	uint8_t *packet = buf + PORT_HEADROOM;
 
 	if (log_trace_on)
 		trace_frame(trace_x25lo, p->name, X25_IFACE_DATA, packet, len, p->extended);
-	transmit(p, packet, len);
+	return transmit(p, packet, len);
 }
 
-void port_send_clear(struct port *p, uint16_t lci, uint8_t cause, uint8_t diag)
+bool port_send_clear(struct port *p, uint16_t lci, uint8_t cause, uint8_t diag)
 {
 	uint8_t buf[PORT_HEADROOM + 8];
 
 	p->relay->counters.causes_generated[cause]++;
-	send_generated(p, buf, packet_build_clear(buf + PORT_HEADROOM, p->extended, lci, cause, diag));
+	return send_generated(p, buf, packet_build_clear(buf + PORT_HEADROOM, p->extended, lci, cause, diag));
 }
 
-void port_send_clear_confirmation(struct port *p, uint16_t lci)
+bool port_send_clear_confirmation(struct port *p, uint16_t lci)
 {
 	uint8_t buf[PORT_HEADROOM + 8];
 
-	send_generated(p, buf, packet_build_clear_confirmation(buf + PORT_HEADROOM, p->extended, lci));
+	return send_generated(p, buf, packet_build_clear_confirmation(buf + PORT_HEADROOM, p->extended, lci));
 }
 
-void port_send_restart_confirmation(struct port *p)
+bool port_send_restart_confirmation(struct port *p)
 {
 	uint8_t buf[PORT_HEADROOM + 8];
 
-	send_generated(p, buf, packet_build_restart_confirmation(buf + PORT_HEADROOM, p->extended));
+	return send_generated(p, buf, packet_build_restart_confirmation(buf + PORT_HEADROOM, p->extended));
 }

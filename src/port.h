@@ -32,6 +32,8 @@ struct port_counters {
 	uint64_t call_request, call_connected, clear_request, clear_confirm;
 	uint64_t packets_sent, packets_received, bytes_sent, bytes_received;
 	uint64_t link_up, link_lost;
+	/* Frames the kernel dropped on the device: on their way to x25lo, or written by x25lo. */
+	uint64_t kernel_tx_dropped, kernel_rx_dropped;
 };
 
 struct port {
@@ -50,10 +52,13 @@ struct port {
  */
 bool port_forward(struct leg *to, uint8_t *packet, size_t len);
 
-/* Packets x25lo generates itself. port_send_clear counts the cause as generated. */
-void port_send_clear(struct port *p, uint16_t lci, uint8_t cause, uint8_t diag);
-void port_send_clear_confirmation(struct port *p, uint16_t lci);
-void port_send_restart_confirmation(struct port *p);
+/*
+ * Packets x25lo generates itself; each returns whether the port took it. port_send_clear
+ * counts the cause as generated.
+ */
+bool port_send_clear(struct port *p, uint16_t lci, uint8_t cause, uint8_t diag);
+bool port_send_clear_confirmation(struct port *p, uint16_t lci);
+bool port_send_restart_confirmation(struct port *p);
 
 /* Count and capture a frame that left through p (ports call it after a whole write). */
 void port_sent(struct port *p, uint8_t pseudo_header, const uint8_t *packet, size_t len);

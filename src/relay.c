@@ -47,6 +47,13 @@ unsigned relay_channels_mapped(const struct relay *relay)
 	return n;
 }
 
+void relay_read_drops(struct relay *relay)
+{
+	for (unsigned i = 0; i < relay->ntuns; i++)
+		if (relay->tuns[i])
+			tun_read_drops(relay->tuns[i]);
+}
+
 /* Returns the port the packet was relayed to, NULL when x25lo consumed or dropped it. */
 static struct port *packet_received(struct tun *t, uint8_t *packet, size_t len)
 {

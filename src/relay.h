@@ -20,8 +20,11 @@ struct relay_counters {
 	uint64_t causes_generated[256]; /* clears x25lo itself generated */
 	uint64_t calls_relayed, calls_connected;
 	uint64_t calls_refused_no_lci, calls_refused_no_target, calls_refused_modulo;
+	uint64_t calls_refused_write_failed; /* the INCOMING CALL could not be written */
 	uint64_t calls_malformed;
+	uint64_t calls_cleared_write_failed; /* a packet of a call in progress could not be written */
 	uint64_t call_timeouts, clear_timeouts;
+	uint64_t clear_retries; /* CLEARs and CLEAR CONFIRMATIONs written again after a failed write */
 	uint64_t lci_reused;          /* kernel CALL REQUEST on an LCI still mapped */
 	uint64_t unknown_lci_cleared; /* packets on unmapped LCIs answered with a clear */
 	uint64_t unknown_lci_confirmed;
@@ -52,13 +55,15 @@ struct relay {
 	int rtnl_fd; /* link notifications */
 	struct io_watch rtnl_watch;
 	struct timer shutdown_timer;
-	struct tun *retired[CONFIG_MAX_ROUTES * 2]; /* freed after the current batch */
-	unsigned nretired;
+	struct timer drops_timer; /* looks at the kernel's drop counts of every TUN */
+	struct tun *retired; /* removed during this batch, freed after it (linked by next_retired) */
 	struct stats_server *stats;
 	struct pcap_writer *pcap;
 	bool shutting_down;
 	uint64_t lci_reuse_log_ms; /* last time an LCI reuse was logged (once per burst) */
 	uint64_t lci_reuse_unlogged;
+	uint64_t write_failed_log_ms; /* likewise for calls cleared after a failed write */
+	uint64_t write_failed_unlogged;
 	/* One read buffer: tun_pi, pseudo-header, packet (whose headroom is the first two). */
 	uint8_t frame[TUN_FRAME_HEADER + 65535 + 64];
 };
@@ -70,6 +75,8 @@ void relay_init(struct relay *relay, struct loop *loop, const struct config *cfg
 unsigned relay_calls_active(const struct relay *relay);
 /* LCIs x25lo holds on all TUNs (both legs of every call, clearing ones included). */
 unsigned relay_channels_mapped(const struct relay *relay);
+/* Bring every TUN's kernel drop counts up to date (before they are shown). */
+void relay_read_drops(struct relay *relay);
 
 /* epoll callback of a TUN fd (ctx = struct tun). */
 void relay_tun_readable(void *ctx, uint32_t events);

@@ -72,15 +72,17 @@ static const struct port_ops tun_port_ops = {
 	.unmap = tun_unmap,
 };
 
-void tun_send_control(struct tun *t, uint8_t pseudo_header)
+bool tun_send_control(struct tun *t, uint8_t pseudo_header)
 {
 	uint8_t frame[TUN_FRAME_HEADER];
 
 	if (log_trace_on)
 		trace_frame(trace_x25lo, t->port.name, pseudo_header, NULL, 0, t->port.extended);
 	/* Link CONNECT/DISCONNECT go out even while the link is down: they bring it up. */
-	if (write_frame(t, put_frame_header(frame + TUN_FRAME_HEADER, pseudo_header), sizeof(frame)))
-		port_sent(&t->port, pseudo_header, NULL, 0);
+	if (!write_frame(t, put_frame_header(frame + TUN_FRAME_HEADER, pseudo_header), sizeof(frame)))
+		return false;
+	port_sent(&t->port, pseudo_header, NULL, 0);
+	return true;
 }
 
 struct tun *tun_new(struct relay *relay, const char *prefix, unsigned index, const char *address,
@@ -100,6 +102,7 @@ struct tun *tun_new(struct relay *relay, const char *prefix, unsigned index, con
 	snprintf(t->address, sizeof(t->address), "%s", address);
 	snprintf(t->port.description, sizeof(t->port.description), "x25lo TUN for X.121 address %s", t->address);
 	t->fd = -1;
+	t->watch.fd = -1;
 	t->link = LINK_DOWN;
 	t->lci_start = lci_start;
 	t->lci_end = lci_end;
@@ -111,10 +114,43 @@ void tun_free(struct tun *t)
 {
 	if (!t)
 		return;
+	timer_cancel(&t->link_timer);
 	if (t->fd >= 0)
 		close(t->fd);
 	free(t->calls);
 	free(t);
+}
+
+static int read_statistic(const char *dev, const char *name, uint64_t *value)
+{
+	char path[96], text[32];
+	unsigned long long v;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", dev, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	text[n] = '\0';
+	if (sscanf(text, "%llu", &v) != 1)
+		return -1;
+	*value = v;
+	return 0;
+}
+
+int tun_read_drops(struct tun *t)
+{
+	struct port_counters *c = &t->port.counters;
+
+	if (read_statistic(t->port.name, "tx_dropped", &c->kernel_tx_dropped) < 0 ||
+	    read_statistic(t->port.name, "rx_dropped", &c->kernel_rx_dropped) < 0)
+		return -1;
+	return 0;
 }
 
 static int ifreq_ioctl(unsigned long request, struct ifreq *ifr)

@@ -20,6 +20,13 @@ enum link_state {
 	LINK_READY,    /* restart confirmed: calls may be injected */
 };
 
+/* A link frame x25lo owes the kernel after the TUN did not take it (retried by link.c). */
+enum link_owed {
+	LINK_OWES_NOTHING,
+	LINK_OWES_CONNECT,
+	LINK_OWES_RESTART_CONFIRMATION,
+};
+
 struct tun {
 	struct port port; /* first: the TUN is the port its legs live on */
 	char address[16]; /* the X.121 address routed to it */
@@ -27,9 +34,14 @@ struct tun {
 	int fd;
 	struct io_watch watch;
 	enum link_state link;
+	uint8_t link_owed;       /* enum link_owed */
+	struct timer link_timer; /* while something is owed */
 	bool admin_up;    /* last IFF_UP seen via rtnetlink */
 	bool route_added;
 	bool retired;     /* removed from the relay, freed after the current batch */
+	struct tun *next_retired;
+	uint64_t drops_logged;   /* tx + rx dropped when last logged */
+	uint64_t drops_log_ms;
 	bool failed;      /* the TUN fd broke: removed after the current batch */
 	uint16_t lci_start, lci_end; /* range for injected calls, fixed at creation */
 	uint16_t lci_cursor;         /* next candidate, moving down */
@@ -69,8 +81,17 @@ int tun_is_up(const char *name);
 /* Set or clear IFF_UP. Returns 0 or -1 with err set. */
 int tun_set_up(const char *name, bool up, char *err, size_t errlen);
 
-/* A frame with only a pseudo-header (link CONNECT / DISCONNECT): written even while the link is down. */
-void tun_send_control(struct tun *t, uint8_t pseudo_header);
+/*
+ * Read the kernel's tx_dropped and rx_dropped of t's device into its port counters
+ * (sysfs; kept as they were when the device cannot be read). Returns 0 or -1.
+ */
+int tun_read_drops(struct tun *t);
+
+/*
+ * A frame with only a pseudo-header (link CONNECT / DISCONNECT): written even while the
+ * link is down. Returns whether the TUN took it.
+ */
+bool tun_send_control(struct tun *t, uint8_t pseudo_header);
 
 /* Offset of the X.25 packet in a TUN frame: 4-byte tun_pi + 1-byte pseudo-header. */
 #define TUN_FRAME_HEADER 5

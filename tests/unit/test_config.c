@@ -915,6 +915,25 @@ static void generated_sections_of_random_keys_and_values_are_judged_consistently
 	assert_true(refused > 100);
 }
 
+static void a_config_others_can_write_is_loaded_with_a_warning(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load_text(f, section("")), 0);
+	assert_not_contains(f->log, "writable");
+	assert_int_equal(chmod(f->path, 0664), 0);
+	capture_begin(f);
+	assert_int_equal(config_load(f->path, &f->cfg, f->err, sizeof(f->err)), 0);
+	capture_end(f);
+	assert_contains(f->log, "is writable by its group (mode 0664)");
+	assert_contains(f->log, "chmod go-w ");
+	assert_int_equal(chmod(f->path, 0666), 0);
+	capture_begin(f);
+	assert_int_equal(config_load(f->path, &f->cfg, f->err, sizeof(f->err)), 0);
+	capture_end(f);
+	assert_contains(f->log, "is writable by everyone (mode 0666)");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -956,6 +975,7 @@ int main(void)
 		T(the_docs_hold_the_generated_key_table),
 		T(mutated_documents_never_crash_and_always_explain_a_failure),
 		T(generated_sections_of_random_keys_and_values_are_judged_consistently),
+		T(a_config_others_can_write_is_loaded_with_a_warning),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -158,7 +158,7 @@ static void malformed_facilities_are_rejected(void **state)
 	assert_int_equal(fac.winsize_in, 127);
 }
 
-static void clear_cause_needs_five_bytes(void **state)
+static void a_clear_cause_needs_four_bytes_and_the_diagnostic_is_optional(void **state)
 {
 	uint8_t clear[5] = {0x10, 0x01, 0x13, 0x42, 0x39};
 	uint8_t cause, diag;
@@ -168,6 +168,10 @@ static void clear_cause_needs_five_bytes(void **state)
 	assert_int_equal(cause, 0x42);
 	assert_int_equal(diag, 0x39);
 	pkt = decode_ok(clear, 4, false);
+	assert_int_equal(packet_clear_cause(&pkt, &cause, &diag), 0);
+	assert_int_equal(cause, 0x42);
+	assert_int_equal(diag, 0x00);
+	pkt = decode_ok(clear, 3, false);
 	assert_int_equal(packet_clear_cause(&pkt, &cause, &diag), -1);
 }
 
@@ -216,7 +220,7 @@ int main(void)
 		cmocka_unit_test(odd_digit_counts_and_empty_addresses_decode),
 		cmocka_unit_test(malformed_call_requests_say_what_is_wrong),
 		cmocka_unit_test(malformed_facilities_are_rejected),
-		cmocka_unit_test(clear_cause_needs_five_bytes),
+		cmocka_unit_test(a_clear_cause_needs_four_bytes_and_the_diagnostic_is_optional),
 		cmocka_unit_test(builders_write_what_the_kernel_expects),
 		cmocka_unit_test(type_names_are_goxots_with_interrupts_and_diagnostics_named),
 	};

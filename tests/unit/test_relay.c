@@ -16,16 +16,19 @@
 #include <cmocka.h>
 
 #include "call.h"
+#include "daemon.h"
 #include "lci.h"
 #include "link.h"
 #include "log.h"
 #include "relay.h"
+#include "stats.h"
 
 #define MAX_TEST_TUNS 3
 
 static struct relay relay; /* large: static */
 static struct loop *loop;
 static int kernel_fd[MAX_TEST_TUNS];
+static unsigned filler_frames[MAX_TEST_TUNS]; /* queued toward kernel i while its writes are blocked */
 
 static struct tun *add_tun(unsigned i, const char *address, uint16_t lci_start, uint16_t lci_end, bool extended)
 {
@@ -68,6 +71,7 @@ static int teardown(void **state)
 		tun_free(relay.tuns[i]);
 	}
 	memset(&relay, 0, sizeof(relay));
+	memset(filler_frames, 0, sizeof(filler_frames));
 	loop_free(loop);
 	return 0;
 }
@@ -476,6 +480,138 @@ static void the_trace_has_one_line_per_packet_answers_first_relayed_ones_with_th
 			    "tunlb0>x25lo CONNECT\n");
 }
 
+/* The caller's TUN goes away while the callee leg still clears: nothing may point at the freed TUN. */
+static void removing_a_tun_leaves_no_leg_pointing_at_it(void **state)
+{
+	char *sessions;
+
+	connect_default_call();                             /* the call's memory is tunlb0's */
+	call_forget_tun(relay.tuns[1], X25_CAUSE_OUT_OF_ORDER, true);
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x13, 0x09, 0x00);
+	close(kernel_fd[1]);
+	tun_free(relay.tuns[1]);
+	relay.tuns[1] = NULL;
+	relay.ntuns = 1;
+	assert_int_equal(relay.calls_by_state[CALL_CLEARING], 1);
+	sessions = stats_render_sessions(&relay);
+	assert_non_null(sessions);
+	assert_non_null(strstr(sessions, "\"caller\": {\"tun\": null, \"lci\": 1, \"state\": \"idle\""));
+	free(sessions);
+	stats_log_dump(&relay);
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x17);
+	assert_int_equal(active_calls(), 0);
+}
+
+
+/* Fill the socketpair toward kernel i, so x25lo's writes into TUN i fail (EAGAIN) until unblock_tun. */
+static void block_tun(unsigned i)
+{
+	while (write(relay.tuns[i]->fd, "F", 1) == 1)
+		filler_frames[i]++;
+	assert_int_equal(errno, EAGAIN);
+	assert_true(filler_frames[i] > 0);
+}
+
+static void unblock_tun(unsigned i)
+{
+	uint8_t byte;
+
+	for (; filler_frames[i] > 0; filler_frames[i]--)
+		assert_int_equal(read(kernel_fd[i], &byte, 1), 1);
+}
+
+static void a_data_packet_that_cannot_be_written_clears_both_sides(void **state)
+{
+	connect_default_call();
+	block_tun(0);
+	KERNEL_SENDS(1, 0x10, 0x01, 0x00, 'l', 'o', 's', 't');
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x13, 0x05, 0x00);      /* the sender learns at once */
+	assert_int_equal(relay.counters.calls_cleared_write_failed, 1);
+	assert_int_equal(relay.counters.write_errors, 2);      /* the DATA and the CLEAR for tunlb0 */
+	KERNEL_SENDS(1, 0x10, 0x01, 0x17);
+	/* tunlb0's socket still holds LCI 4095: x25lo keeps it and writes the CLEAR again. */
+	assert_non_null(relay.tuns[0]->legs[4095]);
+	unblock_tun(0);
+	loop_run_timers(loop, loop_next_deadline(loop));
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x13, 0x05, 0x00);
+	assert_int_equal(relay.counters.clear_retries, 1);
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x17);
+	assert_int_equal(active_calls(), 0);
+	assert_int_equal(relay.tuns[0]->legs_mapped + relay.tuns[1]->legs_mapped, 0);
+}
+
+static void an_incoming_call_that_cannot_be_written_clears_the_caller_at_once(void **state)
+{
+	block_tun(0);
+	KERNEL_SENDS(1, 0x10, 0x01, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x13, 0x05, 0x00);
+	assert_int_equal(relay.counters.calls_refused_write_failed, 1);
+	assert_int_equal(relay.counters.calls_relayed, 0);
+	assert_int_equal(relay.tuns[0]->legs_mapped, 0);    /* tunlb0 got nothing: its LCI is free */
+	KERNEL_SENDS(1, 0x10, 0x01, 0x17);
+	assert_int_equal(active_calls(), 0);
+	unblock_tun(0);
+	kernel_receives_nothing(0);
+}
+
+static void a_clear_confirmation_that_cannot_be_written_is_retried_and_holds_the_lci(void **state)
+{
+	connect_default_call();
+	block_tun(0);
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x13, 0x00, 0x00);          /* the callee hangs up */
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x13, 0x00, 0x00);
+	KERNEL_SENDS(1, 0x10, 0x01, 0x17);
+	assert_non_null(relay.tuns[0]->legs[4095]);            /* its socket waits in state 2 */
+	assert_int_equal(lci_alloc(relay.tuns[0], 0), 4094);   /* so no new call gets 4095 */
+	unblock_tun(0);
+	loop_run_timers(loop, loop_next_deadline(loop));
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x17);
+	assert_int_equal(relay.counters.clear_retries, 1);
+	assert_int_equal(active_calls(), 0);
+	assert_null(relay.tuns[0]->legs[4095]);
+}
+
+static void a_restart_confirmation_that_cannot_be_written_is_retried(void **state)
+{
+	block_tun(0);
+	KERNEL_SENDS(0, 0x10, 0x00, 0xFB, 0x00, 0x00);
+	assert_int_equal(relay.tuns[0]->link, LINK_STARTING);
+	unblock_tun(0);
+	assert_int_not_equal(loop_next_deadline(loop), 0);
+	loop_run_timers(loop, loop_next_deadline(loop));
+	KERNEL_RECEIVES(0, 0x10, 0x00, 0xFF);
+	assert_int_equal(relay.tuns[0]->link, LINK_READY);
+}
+
+static void a_clear_without_diagnostic_keeps_its_cause(void **state)
+{
+	connect_default_call();
+	KERNEL_SENDS(1, 0x10, 0x01, 0x13, 0x42);
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x17);
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x13, 0x42, 0x00);
+	assert_int_equal(relay.counters.causes_received[0x42], 1);
+}
+
+/* Many removals in one batch of events (reloads, interfaces deleted): every one is freed. */
+static void every_tun_removed_in_one_batch_is_freed(void **state)
+{
+	for (unsigned n = 0; n < 3 * CONFIG_MAX_ROUTES; n++) {
+		struct tun *t = tun_new(&relay, "tunlb", 2, "127003", 3072, 4095, false);
+		int sv[2];
+
+		assert_non_null(t);
+		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
+		close(sv[1]);
+		t->fd = sv[0];
+		relay.tuns[2] = t;
+		relay.ntuns = 3;
+		daemon_remove_tun(&relay, t, "test");
+		assert_null(relay.tuns[2]);
+	}
+	daemon_after_batch(&relay);
+	assert_null(relay.retired);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -499,6 +635,13 @@ int main(void)
 		T(a_call_back_into_its_own_tun_never_gets_the_callers_lci),
 		T(frames_left_from_before_a_link_loss_are_dropped),
 		T(the_trace_has_one_line_per_packet_answers_first_relayed_ones_with_their_new_lci),
+		T(removing_a_tun_leaves_no_leg_pointing_at_it),
+		T(a_data_packet_that_cannot_be_written_clears_both_sides),
+		T(an_incoming_call_that_cannot_be_written_clears_the_caller_at_once),
+		T(a_clear_confirmation_that_cannot_be_written_is_retried_and_holds_the_lci),
+		T(a_restart_confirmation_that_cannot_be_written_is_retried),
+		T(a_clear_without_diagnostic_keeps_its_cause),
+		T(every_tun_removed_in_one_batch_is_freed),
 #undef T
 	};
 

@@ -50,6 +50,10 @@ check "a missing file says what to do, exit 2" 2 'No such file or directory; pas
 check "an unknown option shows the usage, exit 2" 2 'Usage: x25lo' "$x25lo" -bogus
 check "a bad -stats-port is refused, exit 2" 2 '-stats-port: "70000" is not a port number' \
 	"$x25lo" -stats-port 70000 "$dir/config.json"
+long_path=$dir/$(printf '%0300d' 0).pcapng
+check "a -pcap path too long for the config is refused, not cut, exit 2" 2 \
+	'-pcap: the path is 3[0-9][0-9] bytes long, at most 255 are allowed' \
+	"$x25lo" -check -pcap "$long_path" "$dir/config.json"
 
 if [ -e /proc/net/x25 ]; then
 	echo "skip: this host has X.25, the no-AF_X25 refusal cannot be checked here"
