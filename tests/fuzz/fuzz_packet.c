@@ -118,8 +118,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(name && name[0] && strnlen(name, 16) < 16);
 
 	rc = packet_clear_cause(&pkt, &cause, &diag);
-	CHECK(rc == (size < 5 ? -1 : 0));
-	CHECK(rc < 0 || (cause == data[3] && diag == data[4]));
+	CHECK(rc == (size < 4 ? -1 : 0));
+	CHECK(rc < 0 || (cause == data[3] && diag == (size >= 5 ? data[4] : 0)));
 
 	check_call(&pkt);
 
