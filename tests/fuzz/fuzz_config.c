@@ -19,6 +19,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_check.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
@@ -54,26 +56,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[512];
 	int rc;
 
-	if (ftruncate(memfd, 0) < 0 || pwrite(memfd, data, size, 0) != (ssize_t)size)
-		abort();
+	CHECK(ftruncate(memfd, 0) == 0 && pwrite(memfd, data, size, 0) == (ssize_t)size);
 	err[0] = 'x';
 	dup2(devnull, STDERR_FILENO);
 	rc = config_load(path, &cfg, err, sizeof(err));
 	dup2(real_stderr, STDERR_FILENO);
 	if (rc == 0) {
-		if (err[0] || cfg.lci_start < 1 || cfg.lci_start > cfg.lci_end || cfg.lci_end > 4095 ||
-		    cfg.nroutes < 1 || cfg.nroutes > CONFIG_MAX_ROUTES)
-			abort();
+		CHECK(err[0] == '\0');
+		CHECK(cfg.lci_start >= 1 && cfg.lci_start <= cfg.lci_end && cfg.lci_end <= 4095);
+		CHECK(cfg.nroutes >= 1 && cfg.nroutes <= CONFIG_MAX_ROUTES);
 		for (size_t i = 0; i < cfg.nroutes; i++)
-			if (strlen(cfg.routes[i]) < 1 || strspn(cfg.routes[i], "0123456789") != strlen(cfg.routes[i]))
-				abort();
-		if (!memchr(cfg.device_prefix, '\0', sizeof(cfg.device_prefix)) ||
-		    !memchr(cfg.stats_bind, '\0', sizeof(cfg.stats_bind)) ||
-		    !memchr(cfg.pcap_path, '\0', sizeof(cfg.pcap_path)) || cfg.stats_port < 0 || cfg.stats_port > 65535)
-			abort();
+			CHECK(strlen(cfg.routes[i]) >= 1 && strspn(cfg.routes[i], "0123456789") == strlen(cfg.routes[i]));
+		CHECK(memchr(cfg.device_prefix, '\0', sizeof(cfg.device_prefix)) &&
+		      memchr(cfg.stats_bind, '\0', sizeof(cfg.stats_bind)) && memchr(cfg.pcap_path, '\0', sizeof(cfg.pcap_path)));
+		CHECK(cfg.stats_port >= 0 && cfg.stats_port <= 65535);
 		config_print(devnull_file, &cfg); /* what -check prints */
-	} else if (rc != -1 || strncmp(err, path, strlen(path)) != 0) {
-		abort();
+	} else {
+		/* The message starts with the file's path. */
+		CHECK(rc == -1 && strncmp(err, path, strlen(path)) == 0);
 	}
 	return 0;
 }
