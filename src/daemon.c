@@ -209,7 +209,8 @@ static void drops_check(void *ctx)
 		if (!t)
 			continue;
 		c = &t->port.counters;
-		if (c->kernel_tx_dropped + c->kernel_rx_dropped <= t->drops_logged || now - t->drops_log_ms < DROPS_LOG_MS)
+		if (c->kernel_tx_dropped + c->kernel_rx_dropped <= t->drops_logged ||
+		    (t->drops_log_ms && now - t->drops_log_ms < DROPS_LOG_MS))
 			continue;
 		log_warn("%s: the kernel dropped frames on this TUN: tx_dropped %llu (on their way to x25lo: its ring "
 			 "was full, x25lo fell behind), rx_dropped %llu (written by x25lo); calls may stall or be "
