@@ -18,6 +18,7 @@
 #include "log.h"
 #include "pcap.h"
 #include "kernel_x25.h"
+#include "privilege.h"
 #include "relay.h"
 #include "stats.h"
 
@@ -28,6 +29,7 @@ struct options {
 	bool trace, check;
 	int stats_port; /* -1 = from config */
 	const char *pcap_path;
+	const char *user; /* NULL = from config */
 };
 
 struct watchers {
@@ -41,7 +43,8 @@ struct watchers {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: x25lo [-config FILE | FILE] [-trace] [-stats-port N] [-pcap FILE] [-check] [-version] [-help]\n"
+		"Usage: x25lo [-config FILE | FILE] [-trace] [-stats-port N] [-pcap FILE] [-user NAME] [-check] [-version]\n"
+		"             [-help]\n"
 		"Relay X.25 calls between local AF_X25 programs through ARPHRD_X25 TUN devices.\n"
 		"\n"
 		"  -config FILE     goxot config.json to read (default: config.json in the working directory);\n"
@@ -49,6 +52,8 @@ static void usage(FILE *out)
 		"  -trace           log one line per packet: <src>><dst> <TYPE> <HEX>\n"
 		"  -stats-port N    HTTP stats port (overrides stats-port in the config; 0 disables)\n"
 		"  -pcap FILE       capture every frame read or written (overrides \"pcap\" in the config)\n"
+		"  -user NAME       after setting up, run as this user and its group (overrides \"user\" in the\n"
+		"                   config); with or without it x25lo keeps only CAP_NET_ADMIN\n"
 		"  -check           validate the config, print what would be set up, touch nothing\n"
 		"  -version         print the version\n"
 		"  -help            this text\n"
@@ -61,8 +66,8 @@ static int parse_options(int argc, char **argv, struct options *opts)
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'}, {"trace", no_argument, NULL, 't'},
 		{"stats-port", required_argument, NULL, 's'}, {"pcap", required_argument, NULL, 'p'},
-		{"check", no_argument, NULL, 'k'}, {"version", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+		{"user", required_argument, NULL, 'u'}, {"check", no_argument, NULL, 'k'},
+		{"version", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -75,6 +80,14 @@ static int parse_options(int argc, char **argv, struct options *opts)
 		case 'c': opts->config_path = optarg; break;
 		case 't': opts->trace = true; break;
 		case 'k': opts->check = true; break;
+		case 'u':
+			if (strlen(optarg) >= sizeof(((struct config *)0)->user)) {
+				fprintf(stderr, "x25lo: -user: the name is %zu bytes long, at most %zu are allowed\n",
+					strlen(optarg), sizeof(((struct config *)0)->user) - 1);
+				return EXIT_CONFIG;
+			}
+			opts->user = optarg;
+			break;
 		case 'p':
 			if (strlen(optarg) >= sizeof(((struct config *)0)->pcap_path)) {
 				fprintf(stderr, "x25lo: -pcap: the path is %zu bytes long, at most %zu are allowed; "
@@ -106,6 +119,36 @@ static int parse_options(int argc, char **argv, struct options *opts)
 	return 0;
 }
 
+/* The options that override config keys, at start and on every reload. */
+static void apply_options(const struct options *opts, struct config *cfg)
+{
+	if (opts->stats_port >= 0)
+		cfg->stats_port = opts->stats_port;
+	if (opts->pcap_path)
+		snprintf(cfg->pcap_path, sizeof(cfg->pcap_path), "%s", opts->pcap_path);
+	if (opts->user)
+		snprintf(cfg->user, sizeof(cfg->user), "%s", opts->user);
+}
+
+/* The user to run as after set-up; exit status on error (a missing user is a config error). */
+static int resolve_user(const struct options *opts, const struct config *cfg, struct privilege_user *user)
+{
+	char err[512];
+	int rc;
+
+	*user = (struct privilege_user){0};
+	if (!cfg->user[0])
+		return 0;
+	rc = privilege_lookup(cfg->user, user, err, sizeof(err));
+	if (rc == 0)
+		return 0;
+	if (opts->user)
+		log_error("-user: %s", err);
+	else
+		log_error("%s: tun-loopback.user: %s", opts->config_path, err);
+	return rc == PRIVILEGE_NO_SUCH_USER ? EXIT_CONFIG : 1;
+}
+
 static int load_config(const struct options *opts, struct config *cfg)
 {
 	char err[1024];
@@ -115,10 +158,7 @@ static int load_config(const struct options *opts, struct config *cfg)
 		log_error("%s", err);
 		return -1;
 	}
-	if (opts->stats_port >= 0)
-		cfg->stats_port = opts->stats_port;
-	if (opts->pcap_path)
-		snprintf(cfg->pcap_path, sizeof(cfg->pcap_path), "%s", opts->pcap_path);
+	apply_options(opts, cfg);
 	return 0;
 }
 
@@ -166,19 +206,17 @@ static void reload(struct watchers *w, const char *why)
 {
 	struct relay *relay = w->relay;
 	struct config next;
-	char err[1024];
+	char err[1024], hint[256];
 
 	config_defaults(&next);
 	if (config_load(w->opts->config_path, &next, err, sizeof(err)) < 0) {
+		privilege_unreadable_hint(w->opts->config_path, hint, sizeof(hint));
 		relay->last_reload_ok = false;
-		snprintf(relay->last_reload_error, sizeof(relay->last_reload_error), "%.500s", err);
-		log_error("%s; keeping the running configuration", err);
+		snprintf(relay->last_reload_error, sizeof(relay->last_reload_error), "%.310s%.200s", err, hint);
+		log_error("%s%s; keeping the running configuration", err, hint);
 		return;
 	}
-	if (w->opts->stats_port >= 0)
-		next.stats_port = w->opts->stats_port;
-	if (w->opts->pcap_path)
-		snprintf(next.pcap_path, sizeof(next.pcap_path), "%s", w->opts->pcap_path);
+	apply_options(w->opts, &next);
 	config_reload_merge(&next, &relay->cfg);
 	/* An editor's save can raise several events: an unchanged file is not a reload. */
 	if (strcmp(why, "SIGHUP") != 0 && memcmp(&next, &relay->cfg, sizeof(next)) == 0)
@@ -265,7 +303,9 @@ int main(int argc, char **argv)
 	struct options opts;
 	struct watchers w = {.relay = &relay, .opts = &opts, .signal_fd = -1, .inotify_fd = -1};
 	struct config cfg;
+	struct privilege_user user;
 	struct loop *loop;
+	bool bounding_kept;
 	char err[1024];
 	int rc = parse_options(argc, argv, &opts);
 
@@ -274,12 +314,19 @@ int main(int argc, char **argv)
 	log_trace_on = opts.trace;
 	if (load_config(&opts, &cfg) < 0)
 		return EXIT_CONFIG;
+	rc = resolve_user(&opts, &cfg, &user);
+	if (rc)
+		return rc;
 	if (opts.check) {
 		config_print(stdout, &cfg);
 		return 0;
 	}
 	if (preflight(&cfg) < 0)
 		return 1;
+	if (privilege_check(&user, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
 	loop = loop_new();
 	if (!loop) {
 		log_error("cannot create the event loop: %s", strerror(errno));
@@ -308,6 +355,24 @@ int main(int argc, char **argv)
 		daemon_stop(&relay);
 		return 1;
 	}
+	/* Rotation creates files as the user x25lo becomes; the current one must be its too. */
+	pcap_set_owner(relay.pcap, user.set ? user.uid : geteuid(), user.set ? user.gid : getegid());
+	/* Set up: from here on only CAP_NET_ADMIN (TUNs and routes on reload), no exec gains anything. */
+	if (privilege_drop(&user, &bounding_kept, err, sizeof(err)) < 0) {
+		log_error("%s; stopping", err);
+		daemon_stop(&relay);
+		return 1;
+	}
+	if (user.set)
+		log_info("Running as user %s (uid %u, gid %u) with CAP_NET_ADMIN only, no_new_privs", user.name,
+			 (unsigned)user.uid, (unsigned)user.gid);
+	else
+		log_info("Running as uid %u with CAP_NET_ADMIN only, no_new_privs", (unsigned)getuid());
+	if (bounding_kept)
+		log_info("The capability bounding set is left as it was: shrinking it needs CAP_SETPCAP "
+			 "(setcap cap_net_admin,cap_setpcap+ep x25lo); no_new_privs already keeps programs x25lo "
+			 "might run from gaining capabilities");
+	privilege_warn_access(opts.config_path);
 	rc = loop_run(loop, daemon_after_batch, &relay) < 0 ? 1 : 0;
 	daemon_stop(&relay);
 	if (relay.stats)

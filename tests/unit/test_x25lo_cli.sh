@@ -62,4 +62,20 @@ else
 	check "no AF_X25: refuses to start with advice, exit 1" 1 'this kernel has no X.25 \(AF_X25\): load it with `modprobe x25`' \
 		"$x25lo" -config "$dir/config.json"
 fi
+
+# -user and the "user" key (docs/security.md): the user must exist, checked before anything
+# else is touched (so exit 2 even here, where the missing AF_X25 would give 1).
+printf '{"tun-loopback": {"routes": ["127001"], "user": "x25lo-no-such-user"}}' >"$dir/user.json"
+check "-help lists -user" 0 '-user NAME +after setting up, run as this user' "$x25lo" -help
+check "-check with -user shows the user" 0 'user +"root"' "$x25lo" -check -user root "$dir/config.json"
+check "a -user that does not exist is refused, exit 2" 2 \
+	'-user: there is no user "x25lo-no-such-user" on this system; create it' \
+	"$x25lo" -check -user x25lo-no-such-user "$dir/config.json"
+check "without -check too, before any other start-up check, exit 2" 2 \
+	'-user: there is no user "x25lo-no-such-user"' "$x25lo" -user x25lo-no-such-user "$dir/config.json"
+check "a \"user\" key that does not exist names the key, exit 2" 2 \
+	'user.json: tun-loopback.user: there is no user "x25lo-no-such-user"' "$x25lo" -check "$dir/user.json"
+check "-user overrides the \"user\" key" 0 'user +"root"' "$x25lo" -check -user root "$dir/user.json"
+check "a -user name too long for the config is refused, exit 2" 2 '-user: the name is 40 bytes long, at most 32' \
+	"$x25lo" -check -user "$(printf '%040d' 0)" "$dir/config.json"
 [ "$failures" -eq 0 ]
