@@ -15,8 +15,8 @@ if [ $# -lt 1 ]; then
 fi
 build=$1
 shift
-for program in src/x25lo tools/x25stress; do
-	if [ ! -x "$build/$program" ]; then
+for program in src/x25lo tools/x25stress/x25stress; do
+	if [ ! -f "$build/$program" ] || [ ! -x "$build/$program" ]; then
 		echo "demo: $build/$program is missing; build the project first (make build)" >&2
 		exit 2
 	fi
