@@ -205,8 +205,11 @@ int tun_open_device(struct tun *t, char *err, size_t errlen)
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot open /dev/net/tun: %s (load the tun module: modprobe tun)",
-			 strerror(errno));
+		snprintf(err, errlen, "cannot open /dev/net/tun: %s (%s)", strerror(errno),
+			 errno == EACCES || errno == EPERM
+				 ? "the user x25lo runs as may not open it: make it 0666 as Debian's udev does, or give "
+				   "that user's group access (chgrp GROUP /dev/net/tun; chmod 0660 /dev/net/tun)"
+				 : "load the tun module: modprobe tun");
 		return -1;
 	}
 	/* No IFF_NO_PI: tun would guess an IP version from byte 0 and reject X.25 (docs/linux-x25.md §1.1). */
