@@ -431,13 +431,21 @@ unsigned call_forget_tun(struct tun *t, uint8_t cause, bool forget_peers)
 			leg_clear(peer, cause, X25_DIAG_NONE, NULL, 0);
 			cleared++;
 		}
-		if (forget_peers) {
-			if (leg->side == LEG_CALLEE)
-				leg_release(peer); /* the call's memory is t's */
-			else
-				leg->port = NULL;  /* the call outlives t while its peer clears */
-		}
+		if (forget_peers && leg->side == LEG_CALLEE)
+			leg_release(peer); /* the call's memory is t's */
 		call_legs_changed(relay, call);
+	}
+	/*
+	 * Calls that live on in other TUNs while their callee clears may name t in their caller
+	 * leg, idle or just released: t's memory is about to go (docs/architecture.md, Lifetimes).
+	 */
+	for (unsigned i = 0; forget_peers && i < relay->ntuns; i++) {
+		struct tun *u = relay->tuns[i];
+
+		for (unsigned j = 0; u && u != t && u->calls_in_use > 0 && j <= (unsigned)(u->lci_end - u->lci_start);
+		     j++)
+			if (u->calls[j].state != CALL_FREE && u->calls[j].leg[LEG_CALLER].port == &t->port)
+				u->calls[j].leg[LEG_CALLER].port = NULL;
 	}
 	/* Calls stored in t whose caller leg elsewhere was still clearing go with t's memory. */
 	for (unsigned i = 0; forget_peers && t->calls_in_use > 0 && i <= (unsigned)(t->lci_end - t->lci_start);
