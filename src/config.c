@@ -4,6 +4,7 @@
 #include "log.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
@@ -20,6 +21,7 @@
 #define TIMEOUT_MAX_MS 600000
 #define PCAP_MIN_BYTES (64LL * 1024)
 #define PCAP_MAX_BYTES (1LL << 40)
+#define FORMAT_MAX 4096 /* a key's value as JSON text: 64 routes or 64 networks fit */
 
 /* Everything the parse phase needs; the result goes to *out only when all phases succeed. */
 struct parse_ctx {
@@ -366,6 +368,213 @@ static int parse_stats_cors_origin(struct parse_ctx *ctx, const char *key, json_
 	return 0;
 }
 
+static int parse_xot_servers(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	char d[80];
+
+	if (!json_is_boolean(value))
+		return fail(ctx, SECTION ".%s: expected true or false, got %s; write true to route the top-level "
+			    "\"servers\" over XOT", key, describe(value, d, sizeof(d)));
+	ctx->cfg.xot_servers = json_is_true(value);
+	return 0;
+}
+
+int config_parse_endpoint(const char *text, struct sockaddr_storage *ss, const char **why)
+{
+	char host[64];
+	const char *colon, *port_text;
+	size_t hostlen;
+	char *end;
+	long port;
+
+	memset(ss, 0, sizeof(*ss));
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+
+		if (!close || close[1] != ':') {
+			*why = "an IPv6 address goes in brackets before the port, as \"[::]:1998\"";
+			return -1;
+		}
+		hostlen = (size_t)(close - text - 1);
+		if (hostlen >= sizeof(host)) {
+			*why = "the address is too long";
+			return -1;
+		}
+		memcpy(host, text + 1, hostlen);
+		port_text = close + 2;
+	} else {
+		colon = strrchr(text, ':');
+		if (colon && strchr(text, ':') != colon) {
+			*why = "an IPv6 address goes in brackets before the port, as \"[::]:1998\"";
+			return -1;
+		}
+		if (!colon) {
+			*why = "write ADDRESS:PORT, e.g. \"0.0.0.0:1998\", or \"[::]:1998\" for IPv6";
+			return -1;
+		}
+		hostlen = (size_t)(colon - text);
+		if (hostlen >= sizeof(host)) {
+			*why = "the address is too long";
+			return -1;
+		}
+		memcpy(host, text, hostlen);
+		port_text = colon + 1;
+	}
+	host[hostlen] = '\0';
+	errno = 0;
+	port = strtol(port_text, &end, 10);
+	if (errno || end == port_text || *end || port < 1 || port > 65535) {
+		*why = "the port must be a number from 1 to 65535";
+		return -1;
+	}
+	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+		return 0;
+	}
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1 && text[0] != '[') {
+		((struct sockaddr_in *)ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+		return 0;
+	}
+	*why = "the address must be numeric IPv4 or IPv6 (host names are not resolved)";
+	return -1;
+}
+
+static int parse_xot_listen(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	const char *why;
+	char q[96];
+
+	if (get_string(ctx, key, value, ctx->cfg.xot_listen, sizeof(ctx->cfg.xot_listen)) < 0)
+		return -1;
+	if (ctx->cfg.xot_listen[0] &&
+	    config_parse_endpoint(ctx->cfg.xot_listen, &ctx->cfg.xot_listen_addr, &why) < 0)
+		return fail(ctx, SECTION ".%s: %s: %s; or \"\" for no listener", key,
+			    quote(ctx->cfg.xot_listen, q, sizeof(q)), why);
+	return 0;
+}
+
+/* "192.0.2.7", "192.0.2.0/24", "2001:db8::/32". */
+static int parse_network(const char *text, struct config_network *net)
+{
+	char addr[64];
+	const char *slash = strchr(text, '/');
+	size_t len = slash ? (size_t)(slash - text) : strlen(text);
+	unsigned max;
+
+	if (len >= sizeof(addr))
+		return -1;
+	memcpy(addr, text, len);
+	addr[len] = '\0';
+	memset(net, 0, sizeof(*net));
+	if (inet_pton(AF_INET6, addr, net->addr) == 1)
+		net->family = AF_INET6;
+	else if (inet_pton(AF_INET, addr, net->addr) == 1)
+		net->family = AF_INET;
+	else
+		return -1;
+	max = net->family == AF_INET6 ? 128 : 32;
+	net->bits = max;
+	if (slash) {
+		char *end;
+		long bits;
+
+		errno = 0;
+		bits = strtol(slash + 1, &end, 10);
+		if (errno || end == slash + 1 || *end || bits < 0 || bits > (long)max)
+			return -1;
+		net->bits = (unsigned)bits;
+	}
+	return 0;
+}
+
+static int parse_xot_allow(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	struct config *cfg = &ctx->cfg;
+	size_t i;
+	json_t *entry;
+	char q[80], d[80];
+
+	if (!json_is_array(value))
+		return fail(ctx, SECTION ".%s: expected an array of addresses or networks, got %s; write it like "
+			    "[\"192.0.2.7\", \"2001:db8::/32\"]", key, describe(value, d, sizeof(d)));
+	if (json_array_size(value) > CONFIG_MAX_ALLOW)
+		return fail(ctx, SECTION ".%s: has %zu entries, at most %d are supported; use wider networks",
+			    key, json_array_size(value), CONFIG_MAX_ALLOW);
+	json_array_foreach(value, i, entry) {
+		if (!json_is_string(entry))
+			return fail(ctx, SECTION ".%s[%zu]: expected a string, got %s; write an address or network in "
+				    "double quotes", key, i, describe(entry, d, sizeof(d)));
+		if (parse_network(json_string_value(entry), &cfg->xot_allow[i]) < 0)
+			return fail(ctx, SECTION ".%s[%zu]: %s is not a numeric address or ADDRESS/BITS network; write "
+				    "e.g. \"192.0.2.7\", \"192.0.2.0/24\" or \"2001:db8::/32\"", key, i,
+				    quote(json_string_value(entry), q, sizeof(q)));
+	}
+	cfg->nallow = json_array_size(value);
+	return 0;
+}
+
+static int parse_xot_max_connections(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	long long v = 0;
+
+	if (get_integer(ctx, key, value, 1, 65536, &v) < 0)
+		return -1;
+	ctx->cfg.xot_max_connections = (unsigned)v;
+	return 0;
+}
+
+static int parse_xot_call_request_timeout_ms(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	long long v = 0;
+
+	if (get_integer(ctx, key, value, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, &v) < 0)
+		return -1;
+	ctx->cfg.xot_call_request_timeout_ms = (unsigned)v;
+	return 0;
+}
+
+static int parse_xot_connect_timeout_ms(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	long long v = 0;
+
+	if (get_integer(ctx, key, value, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, &v) < 0)
+		return -1;
+	ctx->cfg.xot_connect_timeout_ms = (unsigned)v;
+	return 0;
+}
+
+static int parse_xot_keepalive_idle_s(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	long long v = 0;
+
+	if (get_integer(ctx, key, value, 0, 32767, &v) < 0)
+		return -1;
+	ctx->cfg.xot_keepalive_idle_s = (unsigned)v;
+	return 0;
+}
+
+static int parse_xot_keepalive_interval_s(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	long long v = 0;
+
+	if (get_integer(ctx, key, value, 1, 32767, &v) < 0)
+		return -1;
+	ctx->cfg.xot_keepalive_interval_s = (unsigned)v;
+	return 0;
+}
+
+static int parse_xot_keepalive_count(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	long long v = 0;
+
+	if (get_integer(ctx, key, value, 1, 127, &v) < 0)
+		return -1;
+	ctx->cfg.xot_keepalive_count = (unsigned)v;
+	return 0;
+}
+
 static int parse_pcap_max_bytes(struct parse_ctx *ctx, const char *key, json_t *value)
 {
 	long long v = 0;
@@ -440,6 +649,71 @@ static void format_clear_timeout_ms(const struct config *cfg, char *buf, size_t 
 static void format_pcap_path(const struct config *cfg, char *buf, size_t len)
 {
 	format_json_string(cfg->pcap_path, buf, len);
+}
+
+static void format_bool(bool v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", v ? "true" : "false");
+}
+
+static void format_unsigned(unsigned v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u", v);
+}
+
+static void format_xot_servers(const struct config *cfg, char *buf, size_t len)
+{
+	format_bool(cfg->xot_servers, buf, len);
+}
+
+static void format_xot_listen(const struct config *cfg, char *buf, size_t len)
+{
+	format_json_string(cfg->xot_listen, buf, len);
+}
+
+static void format_xot_allow(const struct config *cfg, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "[");
+
+	for (size_t i = 0; i < cfg->nallow && n < len; i++) {
+		const struct config_network *net = &cfg->xot_allow[i];
+		char text[INET6_ADDRSTRLEN];
+
+		inet_ntop(net->family, net->addr, text, sizeof(text));
+		n += (size_t)snprintf(buf + n, len - n, "%s\"%s/%u\"", i ? ", " : "", text, net->bits);
+	}
+	if (n < len)
+		snprintf(buf + n, len - n, "]");
+}
+
+static void format_xot_max_connections(const struct config *cfg, char *buf, size_t len)
+{
+	format_unsigned(cfg->xot_max_connections, buf, len);
+}
+
+static void format_xot_call_request_timeout_ms(const struct config *cfg, char *buf, size_t len)
+{
+	format_unsigned(cfg->xot_call_request_timeout_ms, buf, len);
+}
+
+static void format_xot_connect_timeout_ms(const struct config *cfg, char *buf, size_t len)
+{
+	format_unsigned(cfg->xot_connect_timeout_ms, buf, len);
+}
+
+static void format_xot_keepalive_idle_s(const struct config *cfg, char *buf, size_t len)
+{
+	format_unsigned(cfg->xot_keepalive_idle_s, buf, len);
+}
+
+static void format_xot_keepalive_interval_s(const struct config *cfg, char *buf, size_t len)
+{
+	format_unsigned(cfg->xot_keepalive_interval_s, buf, len);
+}
+
+static void format_xot_keepalive_count(const struct config *cfg, char *buf, size_t len)
+{
+	format_unsigned(cfg->xot_keepalive_count, buf, len);
 }
 
 static void format_user(const struct config *cfg, char *buf, size_t len)
@@ -523,6 +797,34 @@ static const struct config_key config_keys[] = {
 	    .doc = "Access-Control-Allow-Origin of the stats server's answers, for a browser dashboard on "
 		   "another origin. Empty (the default): no such header, so web pages in a local browser "
 		   "cannot read /varz and /sessions. goxot always sends \"*\"."),
+	KEY("xot_servers", xot_servers, .type = "boolean", .range = "true, false", .apply = APPLY_NOW,
+	    .doc = "Route calls to the prefixes of the top-level \"servers\" array (goxot's format) over XOT "
+		   "(docs/xot.md). Off by default, so a config shared with goxot's own XOT tools is left to "
+		   "them."),
+	KEY("xot_listen", xot_listen, .type = "string", .range = "\"ADDRESS:PORT\", \"[IPv6]:PORT\"; \"\" = off",
+	    .apply = APPLY_RESTART,
+	    .doc = "Accept XOT calls on this TCP address (RFC 1613 uses port 1998), only from xot_allow."),
+	KEY("xot_allow", xot_allow, .type = "array of strings", .range = "addresses or ADDRESS/BITS networks",
+	    .apply = APPLY_NOW,
+	    .doc = "Peers the XOT listener accepts; XOT has no authentication of its own. Required with "
+		   "xot_listen."),
+	KEY("xot_max_connections", xot_max_connections, .type = "integer", .range = "1-65536",
+	    .apply = APPLY_NOW,
+	    .doc = "Inbound XOT connections open at once; one more is closed at once."),
+	KEY("xot_call_request_timeout_ms", xot_call_request_timeout_ms, .type = "integer", .range = "100-600000",
+	    .apply = APPLY_NOW,
+	    .doc = "How long an inbound XOT connection may take to send its CALL REQUEST."),
+	KEY("xot_connect_timeout_ms", xot_connect_timeout_ms, .type = "integer", .range = "100-600000",
+	    .apply = APPLY_NOW,
+	    .doc = "How long x25lo waits for each address of an XOT server to accept the TCP connection."),
+	KEY("xot_keepalive_idle_s", xot_keepalive_idle_s, .type = "integer", .range = "0-32767; 0 = off",
+	    .apply = APPLY_NOW,
+	    .doc = "TCP keepalive on XOT connections: seconds of silence before the first probe, so a peer "
+		   "that vanished is noticed and its call cleared. Connections opened afterwards use a new value."),
+	KEY("xot_keepalive_interval_s", xot_keepalive_interval_s, .type = "integer", .range = "1-32767",
+	    .apply = APPLY_NOW, .doc = "Seconds between TCP keepalive probes."),
+	KEY("xot_keepalive_count", xot_keepalive_count, .type = "integer", .range = "1-127",
+	    .apply = APPLY_NOW, .doc = "Unanswered TCP keepalive probes after which the connection is dropped."),
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -613,6 +915,12 @@ void config_defaults(struct config *cfg)
 	cfg->call_timeout_ms = CONFIG_DEFAULT_CALL_TIMEOUT_MS;
 	cfg->clear_timeout_ms = CONFIG_DEFAULT_CLEAR_TIMEOUT_MS;
 	cfg->pcap_max_bytes = CONFIG_DEFAULT_PCAP_MAX_BYTES;
+	cfg->xot_max_connections = CONFIG_DEFAULT_XOT_MAX_CONNECTIONS;
+	cfg->xot_call_request_timeout_ms = CONFIG_DEFAULT_XOT_CALL_REQUEST_TIMEOUT_MS;
+	cfg->xot_connect_timeout_ms = CONFIG_DEFAULT_XOT_CONNECT_TIMEOUT_MS;
+	cfg->xot_keepalive_idle_s = CONFIG_DEFAULT_XOT_KEEPALIVE_IDLE_S;
+	cfg->xot_keepalive_interval_s = CONFIG_DEFAULT_XOT_KEEPALIVE_INTERVAL_S;
+	cfg->xot_keepalive_count = CONFIG_DEFAULT_XOT_KEEPALIVE_COUNT;
 }
 
 static unsigned decimal_digits(size_t n)
@@ -668,10 +976,161 @@ static int config_finish(struct parse_ctx *ctx)
 		log_warn("%s: " SECTION ".lci_start %d is low: the kernel gives its own outgoing calls LCIs from 1 upward on every TUN, so the two meet once one TUN has %d outgoing calls open; use %d or more (e.g. 3072-4095 as in the goxot article)",
 			 ctx->path, cfg->lci_start, cfg->lci_start, CONFIG_LOW_LCI_WARN + 1);
 
+	if (cfg->xot_listen[0] && cfg->nallow == 0)
+		return fail(ctx, SECTION ".xot_allow: missing or empty while xot_listen is set; XOT has no "
+			    "authentication, so list the peers' addresses or networks, e.g. \"xot_allow\": [\"192.0.2.0/24\"]");
 	if (strlen(cfg->device_prefix) + decimal_digits(cfg->nroutes - 1) > IFNAMSIZ - 1)
 		return fail(ctx, SECTION ".device_prefix: \"%s\" plus a device index of %u digits exceeds the kernel's %d characters for interface names; shorten it",
 			    cfg->device_prefix, decimal_digits(cfg->nroutes - 1), IFNAMSIZ - 1);
 	return 0;
+}
+
+/* One "servers" entry's "prefix": goxot's "<digits>/<number of digits>". */
+static int parse_server_prefix(struct parse_ctx *ctx, size_t i, const json_t *value, struct config_server *srv)
+{
+	const char *text = json_string_value(value), *slash;
+	char q[64];
+	size_t digits;
+	long count;
+	char *end;
+
+	if (!text)
+		return fail(ctx, "servers[%zu].prefix: expected a string like \"123/3\" (digits, slash, their count)", i);
+	slash = strchr(text, '/');
+	digits = slash ? (size_t)(slash - text) : 0;
+	if (!slash || !is_x121_address(text, digits))
+		return fail(ctx, "servers[%zu].prefix: %s is not \"<digits>/<count>\"; write e.g. \"123/3\" for the "
+			    "prefix 123", i, quote(text, q, sizeof(q)));
+	errno = 0;
+	count = strtol(slash + 1, &end, 10);
+	if (errno || end == slash + 1 || *end || count != (long)digits)
+		return fail(ctx, "servers[%zu].prefix: %s: the number after '/' must be the number of digits "
+			    "before it (%zu), as goxot requires; write \"%.*s/%zu\"", i, quote(text, q, sizeof(q)),
+			    digits, (int)digits, text, digits);
+	memcpy(srv->prefix, text, digits);
+	srv->prefix[digits] = '\0';
+	return 0;
+}
+
+static int parse_server_string(struct parse_ctx *ctx, size_t i, const char *key, const json_t *value,
+			       char *buf, size_t size)
+{
+	char q[64], d[80];
+
+	if (!json_is_string(value))
+		return fail(ctx, "servers[%zu].%s: expected a string, got %s; put the value in double quotes", i, key,
+			    describe(value, d, sizeof(d)));
+	if (json_string_length(value) >= size)
+		return fail(ctx, "servers[%zu].%s: %s is longer than %zu characters; shorten it", i, key,
+			    quote(json_string_value(value), q, sizeof(q)), size - 1);
+	memcpy(buf, json_string_value(value), json_string_length(value) + 1);
+	return 0;
+}
+
+static int parse_server(struct parse_ctx *ctx, size_t i, json_t *entry, struct config_server *srv)
+{
+	json_t *prefix = json_object_get(entry, "prefix"), *ip = json_object_get(entry, "ip");
+	json_t *port = json_object_get(entry, "port"), *name = json_object_get(entry, "dns_name");
+	json_t *pattern = json_object_get(entry, "dns_pattern");
+	unsigned char addr[sizeof(struct in6_addr)];
+	char q[80], d[80];
+
+	memset(srv, 0, sizeof(*srv));
+	if (!prefix)
+		return fail(ctx, "servers[%zu]: has no \"prefix\"; add the X.121 prefix it serves, e.g. \"prefix\": \"123/3\"", i);
+	if (parse_server_prefix(ctx, i, prefix, srv) < 0)
+		return -1;
+	if (ip && parse_server_string(ctx, i, "ip", ip, srv->ip, sizeof(srv->ip)) < 0)
+		return -1;
+	if (name && parse_server_string(ctx, i, "dns_name", name, srv->dns_name, sizeof(srv->dns_name)) < 0)
+		return -1;
+	if (pattern && parse_server_string(ctx, i, "dns_pattern", pattern, srv->dns_pattern, sizeof(srv->dns_pattern)) < 0)
+		return -1;
+	if (srv->ip[0] && (srv->dns_name[0] || srv->dns_pattern[0]))
+		return fail(ctx, "servers[%zu] (%s): has both \"ip\" and DNS keys; keep one of them", i, srv->prefix);
+	if (!srv->ip[0] && !srv->dns_name[0])
+		return fail(ctx, "servers[%zu] (%s): has neither \"ip\" nor \"dns_name\"; say where calls to %s go",
+			    i, srv->prefix, srv->prefix);
+	if (srv->ip[0] && inet_pton(AF_INET, srv->ip, addr) != 1 && inet_pton(AF_INET6, srv->ip, addr) != 1)
+		return fail(ctx, "servers[%zu].ip: %s is not a numeric IPv4 or IPv6 address; for a host name use "
+			    "\"dns_name\"", i, quote(srv->ip, q, sizeof(q)));
+	if (srv->dns_name[0] && !srv->dns_pattern[0])
+		snprintf(srv->dns_pattern, sizeof(srv->dns_pattern), "%s", CONFIG_DEFAULT_XOT_DNS_PATTERN);
+	srv->port = CONFIG_XOT_PORT;
+	if (port) {
+		if (!json_is_integer(port) || json_integer_value(port) < 0 || json_integer_value(port) > 65535)
+			return fail(ctx, "servers[%zu].port: expected a port number 1-65535, got %s; leave it out (or 0) "
+				    "for XOT's 1998", i, describe(port, d, sizeof(d)));
+		if (json_integer_value(port) != 0)
+			srv->port = (int)json_integer_value(port);
+	}
+	return 0;
+}
+
+/* goxot's top-level "servers", read only when xot_servers is true. */
+static int parse_servers(struct parse_ctx *ctx, json_t *root)
+{
+	json_t *servers = json_object_get(root, "servers"), *entry;
+	struct config *cfg = &ctx->cfg;
+	char d[80];
+	size_t i;
+
+	if (!servers)
+		return fail(ctx, SECTION ".xot_servers is true but the file has no top-level \"servers\"; add it, e.g. "
+			    "\"servers\": [{\"prefix\": \"123/3\", \"ip\": \"192.0.2.1\"}], or set xot_servers to false");
+	if (!json_is_array(servers))
+		return fail(ctx, "servers: expected an array of objects, got %s; see docs/xot.md",
+			    describe(servers, d, sizeof(d)));
+	if (json_array_size(servers) > CONFIG_MAX_SERVERS)
+		return fail(ctx, "servers: has %zu entries, at most %d are supported; merge prefixes",
+			    json_array_size(servers), CONFIG_MAX_SERVERS);
+	json_array_foreach(servers, i, entry) {
+		if (!json_is_object(entry))
+			return fail(ctx, "servers[%zu]: expected an object, got %s; write {\"prefix\": \"123/3\", \"ip\": \"192.0.2.1\"}",
+				    i, describe(entry, d, sizeof(d)));
+		if (parse_server(ctx, i, entry, &cfg->servers[i]) < 0)
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(cfg->servers[j].prefix, cfg->servers[i].prefix) == 0)
+				return fail(ctx, "servers[%zu]: the prefix %s repeats servers[%zu]; keep one entry per prefix",
+					    i, cfg->servers[i].prefix, j);
+	}
+	cfg->nservers = json_array_size(servers);
+	return 0;
+}
+
+bool config_xot_allowed(const struct config *cfg, const struct sockaddr *addr)
+{
+	const uint8_t *bytes;
+	int family = addr->sa_family;
+	uint8_t mapped[4];
+
+	if (family == AF_INET) {
+		bytes = (const uint8_t *)&((const struct sockaddr_in *)(const void *)addr)->sin_addr;
+	} else if (family == AF_INET6) {
+		const struct in6_addr *a6 = &((const struct sockaddr_in6 *)(const void *)addr)->sin6_addr;
+
+		bytes = a6->s6_addr;
+		/* An IPv4 peer on a dual-stack listener arrives as ::ffff:a.b.c.d. */
+		if (IN6_IS_ADDR_V4MAPPED(a6)) {
+			memcpy(mapped, a6->s6_addr + 12, 4);
+			bytes = mapped;
+			family = AF_INET;
+		}
+	} else {
+		return false;
+	}
+	for (size_t i = 0; i < cfg->nallow; i++) {
+		const struct config_network *net = &cfg->xot_allow[i];
+		unsigned full = net->bits / 8, rest = net->bits % 8;
+
+		if (net->family != family || memcmp(net->addr, bytes, full) != 0)
+			continue;
+		if (rest && ((net->addr[full] ^ bytes[full]) & (uint8_t)(0xFF << (8 - rest))))
+			continue;
+		return true;
+	}
+	return false;
 }
 
 /* Phase 1: read the file and find the section. Returns NULL after writing the message. */
@@ -780,6 +1239,8 @@ int config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 	}
 	if (config_finish(&ctx) < 0)
 		goto out;
+	if (ctx.cfg.xot_servers && parse_servers(&ctx, root) < 0)
+		goto out;
 	/* Warn only once the section is valid, so a failed load prints just its one error. */
 	json_object_foreach(section, key, value)
 		if (!find_key(key))
@@ -806,7 +1267,7 @@ static void print_stats_endpoint(FILE *out, const struct config *cfg)
 
 void config_print(FILE *out, const struct config *cfg)
 {
-	char value[CONFIG_MAX_ROUTES * (CONFIG_ADDR_MAX + 4) + 8];
+	char value[FORMAT_MAX];
 
 	fprintf(out, "x25lo would set up %zu TUN%s:\n", cfg->nroutes, cfg->nroutes == 1 ? "" : "s");
 	for (size_t i = 0; i < cfg->nroutes; i++)
@@ -823,6 +1284,27 @@ void config_print(FILE *out, const struct config *cfg)
 			cfg->pcap_max_bytes);
 	else
 		fprintf(out, "  pcap:           off\n");
+	if (cfg->xot_servers) {
+		fprintf(out, "  XOT routes:     %zu (kernel routes to %sxot)\n", cfg->nservers, cfg->device_prefix);
+		for (size_t i = 0; i < cfg->nservers; i++) {
+			const struct config_server *srv = &cfg->servers[i];
+
+			if (srv->ip[0])
+				fprintf(out, "    %s/%zu -> %s%s%s:%d\n", srv->prefix, strlen(srv->prefix),
+					strchr(srv->ip, ':') ? "[" : "", srv->ip, strchr(srv->ip, ':') ? "]" : "",
+					srv->port);
+			else
+				fprintf(out, "    %s/%zu -> DNS %s from %s, port %d\n", srv->prefix, strlen(srv->prefix),
+					srv->dns_name, srv->dns_pattern, srv->port);
+		}
+	} else {
+		fprintf(out, "  XOT routes:     off (xot_servers is false)\n");
+	}
+	if (cfg->xot_listen[0])
+		fprintf(out, "  XOT listener:   %s, from %zu allowed network%s, at most %u connections\n",
+			cfg->xot_listen, cfg->nallow, cfg->nallow == 1 ? "" : "s", cfg->xot_max_connections);
+	else
+		fprintf(out, "  XOT listener:   off\n");
 	fprintf(out, "Effective \"" SECTION "\" keys:\n");
 	for (size_t i = 0; i < NKEYS; i++) {
 		config_keys[i].format(cfg, value, sizeof(value));
@@ -832,7 +1314,7 @@ void config_print(FILE *out, const struct config *cfg)
 
 unsigned config_reload_merge(struct config *next, const struct config *running)
 {
-	char was[CONFIG_MAX_ROUTES * (CONFIG_ADDR_MAX + 4) + 8];
+	char was[FORMAT_MAX];
 	char now[sizeof(was)];
 	unsigned pending = 0;
 
@@ -859,6 +1341,12 @@ unsigned config_reload_merge(struct config *next, const struct config *running)
 			break;
 		}
 	}
+	/* What the listener really binds goes with its text. */
+	if (strcmp(next->xot_listen, running->xot_listen) == 0)
+		next->xot_listen_addr = running->xot_listen_addr;
+	if (next->nservers != running->nservers ||
+	    memcmp(next->servers, running->servers, next->nservers * sizeof(next->servers[0])) != 0)
+		log_info("servers changed: %zu XOT routes now", next->xot_servers ? next->nservers : 0);
 	return pending;
 }
 

@@ -1,7 +1,9 @@
 /* test_config.c - config.json "tun-loopback" loading: defaults, goxot's LCI rules, every error class. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -934,6 +936,92 @@ static void a_config_others_can_write_is_loaded_with_a_warning(void **state)
 	assert_contains(f->log, "is writable by everyone (mode 0666)");
 }
 
+/* goxot's "servers" are read only when xot_servers is true, in goxot's format. */
+static void goxot_servers_become_xot_routes_only_when_asked(void **state)
+{
+	struct fixture *f = *state;
+	static const char servers[] =
+		"\"servers\": [{\"prefix\": \"123/3\", \"ip\": \"192.0.2.1\"},"
+		" {\"prefix\": \"2080/4\", \"ip\": \"2001:db8::1\", \"port\": 0},"
+		" {\"prefix\": \"31/2\", \"dns_name\": \"\\\\2.\\\\1.x25.org\", \"port\": 11998}]";
+	char text[1024];
+
+	snprintf(text, sizeof(text), "{\"tun-loopback\": {\"routes\": [\"127001\"]}, %s}", servers);
+	assert_int_equal(load_text(f, text), 0);
+	assert_false(f->cfg.xot_servers);
+	assert_int_equal(f->cfg.nservers, 0);
+
+	snprintf(text, sizeof(text), "{\"tun-loopback\": {\"routes\": [\"127001\"], \"xot_servers\": true}, %s}",
+		 servers);
+	assert_int_equal(load_text(f, text), 0);
+	assert_int_equal(f->cfg.nservers, 3);
+	assert_string_equal(f->cfg.servers[0].prefix, "123");
+	assert_string_equal(f->cfg.servers[0].ip, "192.0.2.1");
+	assert_int_equal(f->cfg.servers[0].port, 1998);
+	assert_int_equal(f->cfg.servers[1].port, 1998);             /* 0 means the default, as in goxot */
+	assert_string_equal(f->cfg.servers[2].dns_name, "\\2.\\1.x25.org");
+	assert_string_equal(f->cfg.servers[2].dns_pattern, "^(...)(...)");
+	assert_int_equal(f->cfg.servers[2].port, 11998);
+
+	/* Ignored entries may be anything while xot_servers is off, as other tools own them. */
+	assert_int_equal(load_text(f, "{\"tun-loopback\": {\"routes\": [\"1\"]}, \"servers\": 7}"), 0);
+}
+
+static void bad_servers_are_refused_naming_the_entry(void **state)
+{
+	struct fixture *f = *state;
+
+#define XS(servers) "{\"tun-loopback\": {\"routes\": [\"1\"], \"xot_servers\": true}, \"servers\": " servers "}"
+	expect_error(f, "{\"tun-loopback\": {\"routes\": [\"1\"], \"xot_servers\": true}}", "xot_servers",
+		     "no top-level \"servers\"");
+	expect_error(f, XS("[{\"prefix\": \"123/4\", \"ip\": \"192.0.2.1\"}]"), "servers[0].prefix",
+		     "must be the number of digits");
+	expect_error(f, XS("[{\"prefix\": \"12a/3\", \"ip\": \"192.0.2.1\"}]"), "servers[0].prefix",
+		     "is not \"<digits>/<count>\"");
+	expect_error(f, XS("[{\"prefix\": \"123/3\"}]"), "servers[0]", "neither \"ip\" nor \"dns_name\"");
+	expect_error(f, XS("[{\"prefix\": \"123/3\", \"ip\": \"192.0.2.1\", \"dns_name\": \"a\"}]"), "servers[0]",
+		     "both \"ip\" and DNS keys");
+	expect_error(f, XS("[{\"prefix\": \"123/3\", \"ip\": \"x25.example\"}]"), "servers[0].ip",
+		     "not a numeric IPv4 or IPv6 address");
+	expect_error(f, XS("[{\"prefix\": \"1/1\", \"ip\": \"::1\"}, {\"prefix\": \"1/1\", \"ip\": \"::2\"}]"),
+		     "servers[1]", "repeats servers[0]");
+	expect_error(f, XS("[{\"prefix\": \"1/1\", \"ip\": \"::1\", \"port\": 70000}]"), "servers[0].port",
+		     "port number");
+#undef XS
+}
+
+static void an_xot_listener_needs_an_allow_list_and_a_numeric_endpoint(void **state)
+{
+	struct fixture *f = *state;
+	struct sockaddr_in in4 = {.sin_family = AF_INET};
+	struct sockaddr_in6 in6 = {.sin6_family = AF_INET6};
+
+	expect_error(f, section("\"xot_listen\": \"[::]:1998\""), "xot_allow", "no authentication");
+	expect_error(f, section("\"xot_listen\": \"x25.example:1998\", \"xot_allow\": [\"::1\"]"), "xot_listen",
+		     "must be numeric");
+	expect_error(f, section("\"xot_listen\": \"::1998\", \"xot_allow\": [\"::1\"]"), "xot_listen", "brackets");
+	expect_error(f, section("\"xot_listen\": \"0.0.0.0:0\", \"xot_allow\": [\"::1\"]"), "xot_listen", "port");
+	expect_error(f, section("\"xot_listen\": \"0.0.0.0:1998\", \"xot_allow\": [\"192.0.2.0/33\"]"),
+		     "xot_allow[0]", "ADDRESS/BITS");
+	assert_int_equal(load_text(f, section("\"xot_listen\": \"[::]:1998\", \"xot_allow\": [\"192.0.2.0/24\", "
+					       "\"2001:db8::/32\", \"127.0.0.1\"]")), 0);
+	assert_int_equal(f->cfg.xot_listen_addr.ss_family, AF_INET6);
+	assert_int_equal(f->cfg.nallow, 3);
+
+	inet_pton(AF_INET, "192.0.2.77", &in4.sin_addr);
+	assert_true(config_xot_allowed(&f->cfg, (struct sockaddr *)&in4));
+	inet_pton(AF_INET, "192.0.3.1", &in4.sin_addr);
+	assert_false(config_xot_allowed(&f->cfg, (struct sockaddr *)&in4));
+	inet_pton(AF_INET6, "2001:db8:ffff::9", &in6.sin6_addr);
+	assert_true(config_xot_allowed(&f->cfg, (struct sockaddr *)&in6));
+	inet_pton(AF_INET6, "2001:db9::9", &in6.sin6_addr);
+	assert_false(config_xot_allowed(&f->cfg, (struct sockaddr *)&in6));
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", &in6.sin6_addr);      /* IPv4 on a dual-stack socket */
+	assert_true(config_xot_allowed(&f->cfg, (struct sockaddr *)&in6));
+	inet_pton(AF_INET6, "::ffff:127.0.0.2", &in6.sin6_addr);
+	assert_false(config_xot_allowed(&f->cfg, (struct sockaddr *)&in6));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -976,6 +1064,9 @@ int main(void)
 		T(mutated_documents_never_crash_and_always_explain_a_failure),
 		T(generated_sections_of_random_keys_and_values_are_judged_consistently),
 		T(a_config_others_can_write_is_loaded_with_a_warning),
+		T(goxot_servers_become_xot_routes_only_when_asked),
+		T(bad_servers_are_refused_naming_the_entry),
+		T(an_xot_listener_needs_an_allow_list_and_a_numeric_endpoint),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
