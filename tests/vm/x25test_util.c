@@ -12,7 +12,7 @@
 
 bool x25test_verbose;
 
-static void vprint_prefixed(FILE *out, const char *prefix, const char *fmt, va_list ap)
+X25TEST_PRINTF(3, 0) static void vprint_prefixed(FILE *out, const char *prefix, const char *fmt, va_list ap)
 {
 	char line[1024];
 	int n = snprintf(line, sizeof(line), "x25test[%d]: %s", (int)getpid(), prefix);
