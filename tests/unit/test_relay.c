@@ -23,6 +23,8 @@
 #include "relay.h"
 #include "stats.h"
 
+#include "../relay_invariants.h"
+
 #define MAX_TEST_TUNS 3
 
 static struct relay relay; /* large: static */
@@ -64,6 +66,9 @@ static int setup_two(void **state)
 
 static int teardown(void **state)
 {
+	/* Every test ends with the relay consistent (tests/relay_invariants.h). */
+	const char *broken = relay_invariants_broken(&relay);
+
 	for (unsigned i = 0; i < relay.ntuns; i++) {
 		if (!relay.tuns[i])
 			continue;
@@ -73,6 +78,8 @@ static int teardown(void **state)
 	memset(&relay, 0, sizeof(relay));
 	memset(filler_frames, 0, sizeof(filler_frames));
 	loop_free(loop);
+	if (broken)
+		fail_msg("relay invariant broken at the end of the test: %s", broken);
 	return 0;
 }
 
@@ -502,6 +509,26 @@ static void removing_a_tun_leaves_no_leg_pointing_at_it(void **state)
 	assert_int_equal(active_calls(), 0);
 }
 
+/*
+ * Found by fuzz_relay (corpus/fuzz_relay/removal_mid_clear): the caller hung up and was
+ * confirmed, so its leg is idle but still names tunlb1, while the callee leg on tunlb0 waits
+ * for its CLEAR CONFIRMATION; then tunlb1 is removed. The idle leg must not keep pointing at it.
+ */
+static void removing_a_tun_after_its_caller_hung_up_leaves_no_leg_pointing_at_it(void **state)
+{
+	connect_default_call();
+	KERNEL_SENDS(1, 0x10, 0x01, 0x13, 0x00, 0x00);
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x17);
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x13, 0x00, 0x00);
+	daemon_remove_tun(&relay, relay.tuns[1], "test");
+	close(kernel_fd[1]);
+	daemon_after_batch(&relay);                        /* tunlb1 is freed */
+	assert_null(relay.tuns[0]->calls[4095 - 3072].leg[LEG_CALLER].port);
+	free(stats_render_sessions(&relay));               /* reads both legs (under ASan) */
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x17);
+	assert_int_equal(relay.tuns[0]->calls_in_use, 0);
+}
+
 
 /* Fill the socketpair toward kernel i, so x25lo's writes into TUN i fail (EAGAIN) until unblock_tun. */
 static void block_tun(unsigned i)
@@ -636,6 +663,7 @@ int main(void)
 		T(frames_left_from_before_a_link_loss_are_dropped),
 		T(the_trace_has_one_line_per_packet_answers_first_relayed_ones_with_their_new_lci),
 		T(removing_a_tun_leaves_no_leg_pointing_at_it),
+		T(removing_a_tun_after_its_caller_hung_up_leaves_no_leg_pointing_at_it),
 		T(a_data_packet_that_cannot_be_written_clears_both_sides),
 		T(an_incoming_call_that_cannot_be_written_clears_the_caller_at_once),
 		T(a_clear_confirmation_that_cannot_be_written_is_retried_and_holds_the_lci),
