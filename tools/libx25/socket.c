@@ -80,7 +80,7 @@ int x25_set_causediag(int fd, const struct x25_causediag *cd)
 	return ioctl(fd, SIOCX25SCAUSEDIAG, cd);
 }
 
-static int set_blocking(int fd, bool blocking)
+int x25_set_blocking(int fd, bool blocking)
 {
 	int flags = fcntl(fd, F_GETFL);
 
@@ -93,11 +93,11 @@ int x25_connect_start(int fd, const char *address)
 {
 	struct sockaddr_x25 called;
 
-	if (!fill_sockaddr(&called, address) || set_blocking(fd, false) < 0)
+	if (!fill_sockaddr(&called, address) || x25_set_blocking(fd, false) < 0)
 		return errno;
 	if (connect(fd, (struct sockaddr *)&called, sizeof(called)) < 0)
 		return errno; /* EINPROGRESS: the call is ringing */
-	return set_blocking(fd, true) < 0 ? errno : 0;
+	return x25_set_blocking(fd, true) < 0 ? errno : 0;
 }
 
 int x25_connect_finish(int fd, const char *address)
@@ -116,5 +116,5 @@ int x25_connect_finish(int fd, const char *address)
 		return errno;
 	if (connect(fd, (struct sockaddr *)&called, sizeof(called)) < 0 && errno != EISCONN)
 		return errno;
-	return set_blocking(fd, true) < 0 ? errno : 0;
+	return x25_set_blocking(fd, true) < 0 ? errno : 0;
 }

@@ -45,6 +45,9 @@ int x25_get_causediag(int fd, struct x25_causediag *cd);
 /* SIOCX25SCAUSEDIAG: the CLEAR REQUEST that close() sends carries them (docs/linux-x25.md §4.8). */
 int x25_set_causediag(int fd, const struct x25_causediag *cd);
 
+/* O_NONBLOCK off (blocking true) or on; any descriptor. 0, or -1 with errno. */
+int x25_set_blocking(int fd, bool blocking);
+
 /*
  * Place a call without blocking, so that the caller can bound the wait and stop it: closing
  * a socket that is still calling sends a CLEAR REQUEST, whereas a signal interrupting a
