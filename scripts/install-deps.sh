@@ -14,9 +14,10 @@ set -euo pipefail
 # The one list of packages. Keep each group's reason in its comment.
 PACKAGES=(
 	# build: compiler, Meson, and the daemon's libraries (JSON config,
-	# HTTP metrics endpoint, capability dropping) plus cmocka for unit tests
+	# HTTP metrics endpoint, capability dropping, non-blocking DNS for XOT
+	# peers) plus cmocka for unit tests
 	gcc meson ninja-build pkg-config libc6-dev
-	libjansson-dev libmicrohttpd-dev libcmocka-dev libcap-ng-dev
+	libjansson-dev libmicrohttpd-dev libcmocka-dev libcap-ng-dev libc-ares-dev
 	# VM test bed: qemu, the guest's userland, initramfs packing, kernel
 	# image unpacking (xz/zstd) and the out-of-tree x25.ko build
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd make bc binutils
