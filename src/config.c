@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "log.h"
+#include "xot_dns.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -1033,7 +1034,7 @@ static int parse_server(struct parse_ctx *ctx, size_t i, json_t *entry, struct c
 	json_t *port = json_object_get(entry, "port"), *name = json_object_get(entry, "dns_name");
 	json_t *pattern = json_object_get(entry, "dns_pattern");
 	unsigned char addr[sizeof(struct in6_addr)];
-	char q[80], d[80];
+	char q[80], d[80], why[256];
 
 	memset(srv, 0, sizeof(*srv));
 	if (!prefix)
@@ -1056,6 +1057,8 @@ static int parse_server(struct parse_ctx *ctx, size_t i, json_t *entry, struct c
 			    "\"dns_name\"", i, quote(srv->ip, q, sizeof(q)));
 	if (srv->dns_name[0] && !srv->dns_pattern[0])
 		snprintf(srv->dns_pattern, sizeof(srv->dns_pattern), "%s", CONFIG_DEFAULT_XOT_DNS_PATTERN);
+	if (srv->dns_name[0] && xot_dns_check(srv->dns_pattern, srv->dns_name, why, sizeof(why)) < 0)
+		return fail(ctx, "servers[%zu] (%s): %s", i, srv->prefix, why);
 	srv->port = CONFIG_XOT_PORT;
 	if (port) {
 		if (!json_is_integer(port) || json_integer_value(port) < 0 || json_integer_value(port) > 65535)

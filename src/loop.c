@@ -212,6 +212,7 @@ int loop_run(struct loop *loop, loop_after_batch_fn after_batch, void *ctx)
 {
 	struct epoll_event events[LOOP_MAX_EVENTS];
 
+	loop->stopping = false;
 	arm_timerfd(loop);
 	while (!loop->stopping) {
 		int n = epoll_wait(loop->epfd, events, LOOP_MAX_EVENTS, -1);

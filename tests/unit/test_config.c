@@ -987,6 +987,10 @@ static void bad_servers_are_refused_naming_the_entry(void **state)
 		     "servers[1]", "repeats servers[0]");
 	expect_error(f, XS("[{\"prefix\": \"1/1\", \"ip\": \"::1\", \"port\": 70000}]"), "servers[0].port",
 		     "port number");
+	expect_error(f, XS("[{\"prefix\": \"1/1\", \"dns_name\": \"\\\\3.x25.org\"}]"), "servers[0] (1)",
+		     "dns_name");
+	expect_error(f, XS("[{\"prefix\": \"1/1\", \"dns_name\": \"\\\\1.x25.org\", \"dns_pattern\": \"^(.+?)\"}]"),
+		     "servers[0] (1)", "dns_pattern");
 #undef XS
 }
 
