@@ -1,25 +1,24 @@
 # Thin wrapper for the README's commands; the real build is Meson.
 #   make demo    install what is missing, build, run the article's demo in the X.25 VM
-#   make check   install what is missing, build, then two meson test runs (scripts/check.sh):
-#                the unit suite on the ASan+UBSan build, the vm and lint suites on the
-#                normal build; ends with "N passed, N failed"
-#   make unit-check / vm-check / lint   one suite
+#   make check   install what is missing, build, then three meson test runs (scripts/check.sh):
+#                the unit suite on the ASan+UBSan build, the fuzz suite (each libFuzzer
+#                target for a short while) on the clang build, the vm and lint suites on
+#                the normal build; ends with "N passed, N failed"
+#   make unit-check / vm-check / lint / fuzz-check   one suite
 #   make fuzz    build the libFuzzer targets with clang and fuzz each FUZZ_SECONDS
 BUILD        ?= build
 ASAN_BUILD   ?= build-asan
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := fuzz_config fuzz_packet fuzz_relay fuzz_http
 DEMO_ARGS    ?=
 
-.PHONY: all deps fuzz-deps build build-asan check unit-check vm-check lint fuzz demo clean
+.PHONY: all deps build build-asan build-fuzz check unit-check vm-check lint fuzz-check fuzz demo clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
-
-fuzz-deps:
-	@scripts/install-deps.sh --fuzz
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD)
@@ -36,8 +35,14 @@ build: deps $(BUILD)/build.ninja
 build-asan: deps $(ASAN_BUILD)/build.ninja
 	meson compile -C $(ASAN_BUILD)
 
-check: build build-asan
-	@scripts/check.sh $(BUILD) $(ASAN_BUILD)
+# Only the fuzz targets: the rest of the project is built (and checked) by gcc. Regenerating
+# build.ninja first lets meson find targets added since the directory was set up.
+build-fuzz: deps $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD) build.ninja
+	meson compile -C $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+check: build build-asan build-fuzz
+	@scripts/check.sh $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
 
 unit-check: build-asan
 	meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs
@@ -48,8 +53,11 @@ vm-check: build
 lint: build
 	meson test -C $(BUILD) --suite lint --print-errorlogs
 
-fuzz: fuzz-deps $(FUZZ_BUILD)/build.ninja
-	@tests/fuzz/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+fuzz-check: build-fuzz
+	meson test -C $(FUZZ_BUILD) --suite fuzz --no-rebuild --print-errorlogs
+
+fuzz: build-fuzz
+	@tests/fuzz/run-fuzz.sh --no-build $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 demo: build
 	@scripts/demo.sh $(BUILD) $(DEMO_ARGS)

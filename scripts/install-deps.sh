@@ -3,9 +3,7 @@
 # test bed, only those that are missing. Safe to run again: when everything is
 # there it changes nothing and needs no network.
 #
-#   scripts/install-deps.sh [--fuzz]
-#
-# --fuzz adds what `make fuzz` needs (clang with libFuzzer); make check does not.
+#   scripts/install-deps.sh
 #
 # The kernel packages (linux-headers-<abi>-amd64, linux-source-6.1) are not
 # listed: vm/x25lo-vm prepare installs the ones matching the current kernel ABI.
@@ -24,18 +22,16 @@ PACKAGES=(
 	# tests: packet dissection (tshark), metrics format check (promtool),
 	# and the lint suite's shellcheck over every shell script
 	tshark prometheus shellcheck
+	# fuzzing: make check runs each libFuzzer target briefly (suite fuzz in
+	# build-fuzz), and make fuzz longer: clang and its libFuzzer and
+	# sanitizer runtimes (tests/fuzz/README.md)
+	clang libclang-rt-14-dev
 )
-# make fuzz only: clang and its libFuzzer/sanitizer runtimes (tests/fuzz/README.md)
-FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
-case ${1:-} in
-"") ;;
---fuzz) PACKAGES+=("${FUZZ_PACKAGES[@]}") ;;
-*)
-	echo "usage: $0 [--fuzz]" >&2
+if (($# > 0)); then
+	echo "usage: $0 (no arguments; clang for the fuzz targets is always installed now)" >&2
 	exit 2
-	;;
-esac
+fi
 
 if [[ $(id -u) != 0 ]]; then
 	echo "install-deps: must run as root (it installs Debian packages): sudo $0" >&2
