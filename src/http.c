@@ -9,36 +9,60 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "log.h"
 #include "relay.h"
 #include "stats.h"
 
 /*
- * Limits that keep slow or hostile clients from holding resources: a client that never
- * finishes its request is dropped after the timeout; requests are small (GET, no body).
+ * Limits that keep slow or hostile clients from holding resources. libmicrohttpd closes a
+ * connection idle for the timeout, but every byte restarts that clock; so a request must
+ * also be complete within a deadline from the connection's accept (or its previous answer),
+ * whatever the client trickles. Requests are small (GET, no body). An answer the client
+ * does not read is left to the idle timeout: the socket only takes more once the client
+ * has read a good part of its buffer, so a trickling reader makes no progress either.
  */
 #define STATS_MAX_CONNECTIONS 64
 #define STATS_CONNECTION_TIMEOUT_S 10
+#define STATS_REQUEST_DEADLINE_MS 10000
 #define STATS_CONNECTION_MEMORY 16384
 #define STATS_LISTEN_BACKLOG 16
-/*
- * Rendering runs inside the relay's loop (about 1.6 us per call): by default /sessions
- * lists at most this many calls, so one request holds the relay for some 16 ms at most.
- */
-#define STATS_SESSIONS_DEFAULT_LIMIT 10000
 #define STATS_RUN_ROUNDS 4
+/*
+ * /sessions is streamed, and all listings together draw on one bucket of work that fills
+ * with time, up to one millisecond's worth: calls rendered (1-2.5 us each) and call slots
+ * looked at. A turn of the loop that runs the server several times (its fd, its timers)
+ * still renders one bucket at most (0.3 ms), and listings take a third of the CPU at most.
+ */
+#define STATS_SESSIONS_CALLS_PER_MS 128
+#define STATS_SESSIONS_SLOTS_PER_MS 16384
+/* libmicrohttpd's buffer for a streamed answer sent without chunked encoding (HTTP/1.0). */
+#define STATS_STREAM_BLOCK 4096
 
 #define JSON_TYPE "application/json; charset=utf-8"
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define TEXT_TYPE "text/plain; charset=utf-8"
 #define ALLOWED_METHODS "GET, HEAD, OPTIONS"
 
+/* One accepted connection, from libmicrohttpd's start notification to its close notification. */
+struct client {
+	struct MHD_Connection *conn; /* NULL: a free place */
+	int fd;
+	uint64_t deadline_ms; /* its request must be complete by then; 0 while it is answered */
+	bool cut;             /* shut down at the deadline: libmicrohttpd closes it at its next run */
+};
+
 struct stats_server {
 	struct relay *relay;
 	struct MHD_Daemon *mhd;
 	struct io_watch mhd_watch;
-	struct timer timer; /* libmicrohttpd's next deadline: connection timeouts, pending sends */
+	struct timer timer;          /* libmicrohttpd's next deadline: connection timeouts, pending sends */
+	struct timer deadline_timer; /* the earliest client deadline */
+	struct sessions_budget budget; /* left for every /sessions listing, refilled with time */
+	uint64_t budget_us;            /* when it was last refilled */
+	struct client clients[STATS_MAX_CONNECTIONS];
 	int port;
 	char last_error[256]; /* last message from libmicrohttpd, for start-up failures */
 };
@@ -72,11 +96,99 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
 		log_trace("Stats server: %s", s->last_error);
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *conn, unsigned status, char *body, bool owned,
-				     const char *content_type, size_t sessions_total)
+/* ---- connections and their deadlines ---- */
+
+static struct client *client_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return info ? info->socket_context : NULL;
+}
+
+/* The next request on conn is due by now + in_ms; 0: none (while it is answered). */
+static void client_deadline(struct MHD_Connection *conn, uint64_t in_ms)
+{
+	struct client *c = client_of(conn);
+
+	if (c)
+		c->deadline_ms = in_ms ? loop_now_ms() + in_ms : 0;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct stats_server *s = cls;
+	struct client *c = *socket_context;
+	const union MHD_ConnectionInfo *info;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (c)
+			c->conn = NULL;
+		*socket_context = NULL;
+		return;
+	}
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	for (c = s->clients; c < s->clients + STATS_MAX_CONNECTIONS && c->conn; c++)
+		;
+	if (!info || c == s->clients + STATS_MAX_CONNECTIONS) {
+		/* Cannot happen (libmicrohttpd accepts STATS_MAX_CONNECTIONS at most); never keep one unwatched. */
+		log_trace("Stats server: no place to watch a new connection; closing it");
+		if (info)
+			shutdown(info->connect_fd, SHUT_RDWR);
+		return;
+	}
+	*c = (struct client){.conn = conn, .fd = info->connect_fd, .deadline_ms = loop_now_ms() + STATS_REQUEST_DEADLINE_MS};
+	*socket_context = c;
+}
+
+/* An answer was sent (or the request failed): the next request on this connection gets its own time. */
+static void on_request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+			    enum MHD_RequestTerminationCode toe)
+{
+	client_deadline(conn, STATS_REQUEST_DEADLINE_MS);
+}
+
+/* ---- answers ---- */
+
+/*
+ * The headers of every answer. CORS only when the config names an origin (read at each
+ * answer, as a reload may change it): without it no web page can read what x25lo shows.
+ */
+static bool add_headers(const struct stats_server *s, struct MHD_Response *r, unsigned status,
+			const char *content_type, bool preflight)
+{
+	const char *origin = s->relay->cfg.stats_cors_origin;
+	bool ok = MHD_add_response_header(r, "Cache-Control", "no-store") == MHD_YES;
+
+	if (origin[0]) {
+		ok = ok && MHD_add_response_header(r, "Access-Control-Allow-Origin", origin) == MHD_YES;
+		/* goxot's preflight answer. */
+		if (preflight)
+			ok = ok && MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, OPTIONS") == MHD_YES &&
+			     MHD_add_response_header(r, "Access-Control-Allow-Headers", "Content-Type") == MHD_YES;
+	}
+	if (content_type)
+		ok = ok && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) == MHD_YES;
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED || preflight)
+		ok = ok && MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, ALLOWED_METHODS) == MHD_YES;
+	return ok;
+}
+
+/* Queue r (consumed): the request is complete, its deadline met. */
+static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status, struct MHD_Response *r)
+{
+	enum MHD_Result ret = MHD_queue_response(conn, status, r);
+
+	MHD_destroy_response(r);
+	if (ret == MHD_YES)
+		client_deadline(conn, 0);
+	return ret;
+}
+
+static enum MHD_Result send_response(const struct stats_server *s, struct MHD_Connection *conn, unsigned status,
+				     char *body, bool owned, const char *content_type)
 {
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 
 	r = MHD_create_response_from_buffer(body ? strlen(body) : 0, body,
 					    owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
@@ -85,45 +197,80 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, unsigned statu
 			free(body);
 		return MHD_NO;
 	}
-	/* goxot's CORS header, so browser dashboards on other origins can poll. */
-	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	if (content_type)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-	if (sessions_total != SIZE_MAX) {
-		char total[24];
-
-		snprintf(total, sizeof(total), "%zu", sessions_total);
-		MHD_add_response_header(r, "X-Sessions-Total", total);
+	if (!add_headers(s, r, status, content_type, status == MHD_HTTP_OK && !body)) {
+		MHD_destroy_response(r);
+		return MHD_NO; /* out of memory: libmicrohttpd closes the connection */
 	}
-	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, ALLOWED_METHODS);
-	if (status == MHD_HTTP_OK && !body) {
-		/* An OPTIONS preflight, answered as goxot does. */
-		MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, OPTIONS");
-		MHD_add_response_header(r, "Access-Control-Allow-Headers", "Content-Type");
-	}
-	ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue(conn, status, r);
 }
 
-/* ?limit=N lists at most N calls (0 = all); without it STATS_SESSIONS_DEFAULT_LIMIT. */
+/* ?limit=N lists at most N calls (0 = as many as allowed); without it as many as allowed. */
 static bool sessions_limit(struct MHD_Connection *conn, size_t *limit)
 {
 	const char *arg = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit");
 	char *end;
 	unsigned long long v;
 
-	*limit = STATS_SESSIONS_DEFAULT_LIMIT;
+	*limit = 0;
 	if (!arg)
 		return true;
 	errno = 0;
 	v = strtoull(arg, &end, 10);
 	if (errno || *end || end == arg || arg[0] == '-')
 		return false;
-	*limit = (size_t)v;
+	*limit = v > SIZE_MAX ? SIZE_MAX : (size_t)v;
 	return true;
+}
+
+static ssize_t read_sessions(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	ssize_t n = stats_sessions_read(cls, buf, max);
+
+	if (n == STATS_SESSIONS_END)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (n < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return n; /* 0: the budget is spent; libmicrohttpd asks again at its next run */
+}
+
+static void close_sessions(void *cls)
+{
+	stats_sessions_close(cls);
+}
+
+/*
+ * /sessions streamed: the listing is rendered slice by slice as libmicrohttpd sends it, so
+ * a client costs one entry buffer, and the headers say how far the list may go.
+ */
+static enum MHD_Result send_sessions(struct stats_server *s, struct MHD_Connection *conn)
+{
+	size_t limit, total = relay_calls_active(s->relay);
+	struct sessions_stream *stream;
+	struct MHD_Response *r;
+	char total_text[24], limit_text[24];
+
+	if (!sessions_limit(conn, &limit))
+		return send_response(s, conn, MHD_HTTP_BAD_REQUEST, "400 limit must be a number of calls (0 = as many "
+				     "as allowed)\n", false, TEXT_TYPE);
+	limit = stats_sessions_limit(limit);
+	stream = stats_sessions_open(s->relay, limit, &s->budget);
+	r = stream ? MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STATS_STREAM_BLOCK, read_sessions, stream,
+						       close_sessions)
+		   : NULL;
+	if (!r) {
+		stats_sessions_close(stream);
+		return send_response(s, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n", false, TEXT_TYPE);
+	}
+	snprintf(total_text, sizeof(total_text), "%zu", total);
+	snprintf(limit_text, sizeof(limit_text), "%zu", limit);
+	if (!add_headers(s, r, MHD_HTTP_OK, JSON_TYPE, false) ||
+	    MHD_add_response_header(r, "X-Sessions-Total", total_text) != MHD_YES ||
+	    MHD_add_response_header(r, "X-Sessions-Limit", limit_text) != MHD_YES ||
+	    (total > limit && MHD_add_response_header(r, "X-Sessions-Truncated", "true") != MHD_YES)) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	return queue(conn, MHD_HTTP_OK, r);
 }
 
 static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -134,15 +281,13 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	enum route route = find_route(url);
 	char *body = NULL;
 	const char *type = JSON_TYPE;
-	size_t limit, total = SIZE_MAX;
 
 	/* Refusals go out at once (the connection is then closed, any body unread). */
 	if (route == ROUTE_NONE)
-		return send_response(conn, MHD_HTTP_NOT_FOUND, "404 page not found\n", false, TEXT_TYPE, SIZE_MAX);
+		return send_response(s, conn, MHD_HTTP_NOT_FOUND, "404 page not found\n", false, TEXT_TYPE);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0 &&
 	    strcmp(method, MHD_HTTP_METHOD_OPTIONS) != 0)
-		return send_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "405 method not allowed\n", false, TEXT_TYPE,
-				     SIZE_MAX);
+		return send_response(s, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "405 method not allowed\n", false, TEXT_TYPE);
 	/*
 	 * Answers queued at the first call (before the request is complete) make libmicrohttpd
 	 * close the connection; waiting for the second call keeps HTTP/1.1 connections alive.
@@ -157,7 +302,7 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	}
 
 	if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0)
-		return send_response(conn, MHD_HTTP_OK, NULL, false, NULL, SIZE_MAX);
+		return send_response(s, conn, MHD_HTTP_OK, NULL, false, NULL);
 	switch (route) {
 	case ROUTE_VARZ:
 		relay_read_drops(s->relay);
@@ -169,19 +314,16 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		type = METRICS_TYPE;
 		break;
 	case ROUTE_SESSIONS:
-		if (!sessions_limit(conn, &limit))
-			return send_response(conn, MHD_HTTP_BAD_REQUEST,
-					     "400 limit must be a number of calls (0 = all)\n", false, TEXT_TYPE, SIZE_MAX);
-		body = stats_render_sessions_limited(s->relay, limit, &total);
-		break;
+		return send_sessions(s, conn);
 	case ROUTE_NONE:
 		break;
 	}
 	if (!body)
-		return send_response(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n", false, TEXT_TYPE,
-				     SIZE_MAX);
-	return send_response(conn, MHD_HTTP_OK, body, true, type, total);
+		return send_response(s, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n", false, TEXT_TYPE);
+	return send_response(s, conn, MHD_HTTP_OK, body, true, type);
 }
+
+/* ---- running libmicrohttpd from the loop ---- */
 
 /* Milliseconds until libmicrohttpd wants a run (connection timeouts, pending sends), -1 for never. */
 static int stats_server_timeout_ms(struct stats_server *s)
@@ -193,19 +335,59 @@ static int stats_server_timeout_ms(struct stats_server *s)
 	return timeout > 24u * 3600 * 1000 ? 24 * 3600 * 1000 : (int)timeout;
 }
 
-/* Have the loop run libmicrohttpd again at its next deadline. */
+/* Have the loop run libmicrohttpd again at its next deadline, and cut clients at theirs. */
 static void schedule(struct stats_server *s)
 {
 	int ms = stats_server_timeout_ms(s);
+	uint64_t first = 0;
 
+	/*
+	 * Work left now (a listing that spent its budget) waits for the next millisecond: a
+	 * timer set for the current one would run again at once, in the same turn of the loop.
+	 */
 	if (ms < 0)
 		timer_cancel(&s->timer);
 	else
-		timer_set(loop_timers(s->relay->loop), &s->timer, loop_now_ms() + (uint64_t)ms);
+		timer_set(loop_timers(s->relay->loop), &s->timer, loop_now_ms() + (ms ? (uint64_t)ms : 1));
+	for (const struct client *c = s->clients; c < s->clients + STATS_MAX_CONNECTIONS; c++)
+		if (c->conn && !c->cut && c->deadline_ms && (first == 0 || c->deadline_ms < first))
+			first = c->deadline_ms;
+	if (first)
+		timer_set(loop_timers(s->relay->loop), &s->deadline_timer, first);
+	else
+		timer_cancel(&s->deadline_timer);
+}
+
+static uint64_t monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* The listings' work accrues with time, up to one millisecond's worth. */
+static void refill_budget(struct stats_server *s)
+{
+	uint64_t now = monotonic_us(), us = now - s->budget_us;
+	uint64_t calls = us * STATS_SESSIONS_CALLS_PER_MS / 1000;
+
+	if (calls == 0)
+		return; /* less than one call's worth yet: keep the time for later */
+	s->budget.calls = (unsigned)min_u64(s->budget.calls + calls, STATS_SESSIONS_CALLS_PER_MS);
+	s->budget.slots = (unsigned)min_u64(s->budget.slots + us * STATS_SESSIONS_SLOTS_PER_MS / 1000,
+					    STATS_SESSIONS_SLOTS_PER_MS);
+	s->budget_us = now;
 }
 
 static void stats_server_tick(struct stats_server *s)
 {
+	refill_budget(s);
 	/* Work left right away (a response to send) is done now, a few rounds at most. */
 	for (int round = 0; round < STATS_RUN_ROUNDS; round++) {
 		MHD_run(s->mhd);
@@ -223,6 +405,28 @@ static void on_mhd_events(void *ctx, uint32_t events)
 static void on_timer(void *ctx)
 {
 	stats_server_tick(ctx);
+}
+
+/*
+ * Clients past their deadline. libmicrohttpd has no way to close a connection outside a
+ * request handler, so shut its socket down: its next run (now) sees the end and closes it.
+ */
+static void on_deadline(void *ctx)
+{
+	struct stats_server *s = ctx;
+	uint64_t now = loop_now_ms();
+
+	for (struct client *c = s->clients; c < s->clients + STATS_MAX_CONNECTIONS; c++) {
+		if (!c->conn || c->cut || !c->deadline_ms || c->deadline_ms > now)
+			continue;
+		/* ENOTCONN: the peer is gone already, and libmicrohttpd closes it anyway. */
+		if (shutdown(c->fd, SHUT_RDWR) < 0 && errno != ENOTCONN)
+			log_trace("Stats server: cannot shut down a connection past its deadline: %s", strerror(errno));
+		c->cut = true;
+		log_trace("Stats server: closing a connection that took over %d s to send a request",
+			  STATS_REQUEST_DEADLINE_MS / 1000);
+	}
+	stats_server_tick(s);
 }
 
 static int parse_bind(const char *addr, int port, struct sockaddr_storage *ss, bool *ipv6)
@@ -275,6 +479,7 @@ struct stats_server *stats_server_start(struct relay *relay, const char *bind_ad
 	s->relay = relay;
 	s->mhd_watch.fd = -1;
 	timer_init(&s->timer, on_timer, s);
+	timer_init(&s->deadline_timer, on_deadline, s);
 	/* External epoll mode: no thread of its own; MHD_run is called from the loop. */
 	s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0), (uint16_t)port,
 				  NULL, NULL, handle_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -282,6 +487,8 @@ struct stats_server *stats_server_start(struct relay *relay, const char *bind_ad
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)STATS_CONNECTION_TIMEOUT_S,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)STATS_CONNECTION_MEMORY,
 				  MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)STATS_LISTEN_BACKLOG,
+				  MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+				  MHD_OPTION_NOTIFY_COMPLETED, on_request_done, s,
 				  MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s, MHD_OPTION_END);
 	if (!s->mhd) {
 		snprintf(err, errlen, "cannot start the stats server on %s%s%s:%d: %s; pick a free port with stats-port "
@@ -326,6 +533,7 @@ void stats_server_stop(struct stats_server *s)
 	if (s->mhd_watch.fd >= 0 && s->mhd_watch.cb)
 		loop_del(s->relay->loop, &s->mhd_watch);
 	timer_cancel(&s->timer);
+	timer_cancel(&s->deadline_timer);
 	if (s->mhd)
 		MHD_stop_daemon(s->mhd);
 	free(s);

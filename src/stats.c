@@ -24,6 +24,7 @@ struct text {
 	char *p;
 	size_t len, cap;
 	bool oom;
+	bool fixed; /* p is the caller's buffer of cap bytes: running out sets oom instead of growing */
 };
 
 static bool text_reserve(struct text *t, size_t more)
@@ -35,6 +36,10 @@ static bool text_reserve(struct text *t, size_t more)
 		return false;
 	if (t->len + more + 1 <= t->cap)
 		return true;
+	if (t->fixed) {
+		t->oom = true;
+		return false;
+	}
 	while (cap < t->len + more + 1)
 		cap *= 2;
 	p = realloc(t->p, cap);
@@ -505,23 +510,148 @@ static void session_json(struct text *t, const struct call *c, uint64_t now)
 		    caller->packets_in, caller->bytes_in, callee->packets_in, callee->bytes_in);
 }
 
-char *stats_render_sessions_limited(const struct relay *relay, size_t limit, size_t *total)
+/*
+ * A listing in progress. Its cursor is a place, [TUN index][slot], never a pointer: between
+ * two slices calls end and slots are reused, and a removed TUN is freed after the loop's
+ * batch, so every step looks the TUN up again in relay->tuns. Each call is rendered whole
+ * into entry within one slice (one moment of the relay), then handed out as the reader asks.
+ */
+struct sessions_stream {
+	const struct relay *relay;
+	struct sessions_budget *budget; /* shared by every stream of one server; NULL = none */
+	size_t limit, listed;
+	unsigned tun, slot; /* the next place to look */
+	bool opened, done;  /* "[" rendered; "]" rendered */
+	struct text entry;  /* the piece being handed out (over entry_buf) */
+	size_t sent;        /* bytes of entry already handed out */
+	char entry_buf[STATS_SESSIONS_ENTRY_MAX];
+};
+
+size_t stats_sessions_limit(size_t limit)
 {
-	struct text t = {0};
-	uint64_t now = loop_now_ms();
+	return limit == 0 || limit > STATS_SESSIONS_MAX ? STATS_SESSIONS_MAX : limit;
+}
+
+struct sessions_stream *stats_sessions_open(const struct relay *relay, size_t limit, struct sessions_budget *budget)
+{
+	struct sessions_stream *s = malloc(sizeof(*s));
+
+	if (!s)
+		return NULL;
+	*s = (struct sessions_stream){.relay = relay, .budget = budget, .limit = stats_sessions_limit(limit)};
+	s->entry = (struct text){.p = s->entry_buf, .cap = sizeof(s->entry_buf), .fixed = true};
+	return s;
+}
+
+void stats_sessions_close(struct sessions_stream *s)
+{
+	free(s);
+}
+
+/* The live TUN at index i, NULL for a gap or a TUN on its way out. */
+static const struct tun *stream_tun(const struct sessions_stream *s, unsigned i)
+{
+	const struct tun *t = s->relay->tuns[i];
+
+	return t && !t->retired && t->calls ? t : NULL;
+}
+
+/* The next live call from the cursor on, within the budget; NULL when none was found (yet). */
+static const struct call *stream_next_call(struct sessions_stream *s)
+{
+	while (s->tun < CONFIG_MAX_ROUTES) {
+		const struct tun *t = stream_tun(s, s->tun);
+
+		/* Re-checked at every step: the TUN at this index may be another one since the last slice. */
+		if (!t || t->calls_in_use == 0 || s->slot >= lci_range_size(t)) {
+			s->tun++;
+			s->slot = 0;
+			continue;
+		}
+		if (s->budget) {
+			if (s->budget->slots == 0)
+				return NULL;
+			s->budget->slots--;
+		}
+		if (t->calls[s->slot].state != CALL_FREE)
+			return &t->calls[s->slot++];
+		s->slot++;
+	}
+	return NULL;
+}
+
+/* Render the next piece into s->entry: "[", one call with its separator, or the end. False: nothing (yet). */
+static bool stream_render_next(struct sessions_stream *s)
+{
+	const struct call *c = NULL;
+
+	s->entry.len = 0;
+	s->entry.oom = false;
+	s->sent = 0;
+	if (!s->opened) {
+		s->opened = true;
+		text_puts(&s->entry, "[");
+		return true;
+	}
+	if (s->listed < s->limit) {
+		if (s->budget && s->budget->calls == 0)
+			return false;
+		c = stream_next_call(s);
+		if (!c && s->tun < CONFIG_MAX_ROUTES)
+			return false; /* the slot budget ran out; go on at the next slice */
+	}
+	if (!c) {
+		s->done = true;
+		text_puts(&s->entry, s->listed ? "\n]\n" : "]\n");
+		return true;
+	}
+	text_puts(&s->entry, s->listed ? ",\n" : "\n");
+	session_json(&s->entry, c, loop_now_ms());
+	s->listed++;
+	if (s->budget)
+		s->budget->calls--;
+	return true;
+}
+
+ssize_t stats_sessions_read(struct sessions_stream *s, char *buf, size_t max)
+{
 	size_t n = 0;
 
-	text_puts(&t, "[");
-	for_each_call(relay, i, tun, j, c) {
-		if (!limit || n < limit) {
-			text_puts(&t, n ? ",\n" : "\n");
-			session_json(&t, c, now);
-		}
-		n++;
+	for (;;) {
+		size_t k = s->entry.len - s->sent;
+
+		if (s->entry.oom)
+			return STATS_SESSIONS_ERROR; /* never send a call cut short */
+		if (k > max - n)
+			k = max - n;
+		memcpy(buf + n, s->entry.p + s->sent, k);
+		n += k;
+		s->sent += k;
+		if (s->sent < s->entry.len || n == max)
+			return (ssize_t)n;
+		if (s->done)
+			return n ? (ssize_t)n : STATS_SESSIONS_END;
+		if (!stream_render_next(s))
+			return (ssize_t)n;
 	}
-	text_puts(&t, n ? "\n]\n" : "]\n");
+}
+
+char *stats_render_sessions_limited(const struct relay *relay, size_t limit, size_t *total)
+{
+	struct sessions_stream *s = stats_sessions_open(relay, limit, NULL);
+	struct text t = {0};
+	char buf[4096];
+	ssize_t n;
+
 	if (total)
-		*total = n;
+		*total = relay_calls_active(relay);
+	if (!s)
+		return NULL;
+	while ((n = stats_sessions_read(s, buf, sizeof(buf))) > 0)
+		text_add(&t, buf, (size_t)n);
+	stats_sessions_close(s);
+	if (n == STATS_SESSIONS_ERROR)
+		t.oom = true;
 	return text_finish(&t);
 }
 

@@ -3,6 +3,7 @@
 #define X25LO_STATS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct relay;
 struct stats_server;
@@ -25,7 +26,48 @@ int stats_server_port(const struct stats_server *s);
 /* Renderers used by the server and by host unit tests; return malloc'd NUL-terminated text, NULL on OOM. */
 char *stats_render_varz(const struct relay *relay);
 char *stats_render_metrics(const struct relay *relay);
-/* limit: at most this many calls (0 = all); *total (if not NULL) gets the number of live calls. */
+
+/*
+ * /sessions lists at most STATS_SESSIONS_MAX calls, whatever the client asks: rendering
+ * costs 1-2.5 us and 500 bytes per call. The HTTP server streams the listing in slices
+ * (a sessions_stream), so no answer holds the relay's loop for long nor buffers the list.
+ */
+#define STATS_SESSIONS_MAX 10000
+/* Room for one rendered call: the longest (every name and address escaped) is 1.1 KiB. */
+#define STATS_SESSIONS_ENTRY_MAX 2048
+
+/* How many calls a listing asked for limit (0 = as many as allowed) lists at most. */
+size_t stats_sessions_limit(size_t limit);
+
+/*
+ * Work all listings of one server may still do now: calls rendered and call slots looked
+ * at. The server refills it with time; a listing that finds it spent yields to the relay
+ * and goes on at a later turn of the loop.
+ */
+struct sessions_budget {
+	unsigned calls;
+	unsigned slots;
+};
+
+/*
+ * A listing of the live calls in TUN and LCI order, read in slices across turns of the
+ * loop. What a listing guarantees while calls come and go between two reads:
+ *  - every call that lives from the open to the end of the listing appears exactly once
+ *    (unless the limit was reached before its place);
+ *  - a call set up or gone meanwhile appears at most once, as it was when read;
+ *  - each call is rendered whole at one moment (never half-written, never freed memory);
+ *  - the text is always one JSON array, one call per line, at most limit calls.
+ * budget may be NULL (no limit). Returns NULL when memory runs out.
+ */
+struct sessions_stream;
+struct sessions_stream *stats_sessions_open(const struct relay *relay, size_t limit, struct sessions_budget *budget);
+#define STATS_SESSIONS_END (-1)   /* the listing is complete */
+#define STATS_SESSIONS_ERROR (-2) /* a call did not fit in STATS_SESSIONS_ENTRY_MAX (a bug) */
+/* Copy up to max (> 0) bytes of the listing into buf: their number, 0 when the budget is spent, or the above. */
+ssize_t stats_sessions_read(struct sessions_stream *s, char *buf, size_t max);
+void stats_sessions_close(struct sessions_stream *s);
+
+/* The whole listing at once (tests, small tables); *total (if not NULL) gets the number of live calls. */
 char *stats_render_sessions_limited(const struct relay *relay, size_t limit, size_t *total);
 char *stats_render_sessions(const struct relay *relay);
 

@@ -3,7 +3,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -14,12 +16,15 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <setjmp.h> /* cmocka.h needs these three first */
 #include <cmocka.h>
 
+#include "log.h"
 #include "test_stats_fixture.h"
 
 /* Everything but cmdline, which names the test binary. */
@@ -265,6 +270,8 @@ static void sessions_limit_keeps_the_total(void **state)
 	snprintf(c->called, sizeof(c->called), "127002");
 	c->leg[LEG_CALLER] = (struct leg){.port = &relay->tuns[0]->port, .lci = 1, .state = LEG_OPEN};
 	c->leg[LEG_CALLEE] = (struct leg){.port = &t1->port, .lci = 2047, .state = LEG_OPEN};
+	t1->calls_in_use++;
+	relay->calls_by_state[CALL_SETUP]++;
 
 	s = stats_render_sessions_limited(relay, 1, &total);
 	assert_int_equal(total, 2);
@@ -321,8 +328,126 @@ struct http_test {
 	int port;
 	int done_fd;
 	struct io_watch done_watch;
+	/* loop_step: the client has the loop thread run on_step between two requests. */
+	int step_fd, ack_fd;
+	struct io_watch step_watch;
+	void (*on_step)(struct http_test *t, unsigned step);
+	unsigned steps;
+	/* With measure, the loop turns without sleeping and each turn's CPU time is taken. */
+	bool measure;
+	int probe_fd;
+	struct io_watch probe_watch;
+	uint64_t probe_last_ns, turn_max_ns, turns;
 	char *failure; /* set by the client thread */
 };
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Always readable, so it runs once per turn of the loop: the loop thread's CPU time
+ * between two runs is what one turn (everything else it dispatched) cost the relay.
+ */
+static void probe_turn(void *ctx, uint32_t events)
+{
+	struct http_test *t = ctx;
+	uint64_t now = thread_cpu_ns();
+
+	if (t->probe_last_ns && now - t->probe_last_ns > t->turn_max_ns)
+		t->turn_max_ns = now - t->probe_last_ns;
+	t->probe_last_ns = now;
+	t->turns++;
+}
+
+static void step_requested(void *ctx, uint32_t events)
+{
+	struct http_test *t = ctx;
+	uint64_t v;
+
+	if (read(t->step_fd, &v, sizeof(v)) != sizeof(v))
+		return;
+	t->on_step(t, t->steps++);
+	v = 1;
+	if (write(t->ack_fd, &v, sizeof(v)) != sizeof(v))
+		abort();
+}
+
+/* Client side: run t->on_step in the loop thread, between requests (so no data race on the relay). */
+static void loop_step(struct http_test *t)
+{
+	uint64_t v = 1;
+
+	if (write(t->step_fd, &v, sizeof(v)) != sizeof(v) || read(t->ack_fd, &v, sizeof(v)) != sizeof(v))
+		abort();
+}
+
+static void client_finished(struct http_test *t)
+{
+	uint64_t one = 1;
+
+	if (write(t->done_fd, &one, sizeof(one)) < 0)
+		abort();
+}
+
+static uint64_t wall_ms(void)
+{
+	return loop_now_ms();
+}
+
+/* A connected TCP socket to the server (rcvbuf > 0: that receive buffer), or -1. */
+static int connect_to(int port, int rcvbuf)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct timeval patience = {.tv_sec = 5};
+
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	if (fd >= 0 && rcvbuf > 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof(patience)); /* never hang the test */
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* The body of a whole response, chunked or not, decoded in place; NULL when it is malformed. */
+static char *http_body(char *response)
+{
+	char *body = response ? strstr(response, "\r\n\r\n") : NULL;
+	char *in, *out, *stop;
+
+	if (!body)
+		return NULL;
+	body += 4;
+	if (!strcasestr(response, "\r\nTransfer-Encoding: chunked\r\n"))
+		return body;
+	stop = body + strlen(body);
+	for (in = out = body;;) {
+		char *end;
+		unsigned long n = strtoul(in, &end, 16);
+
+		if (end == in || strncmp(end, "\r\n", 2) != 0 || (size_t)(stop - (end + 2)) < n + 2)
+			return NULL;
+		if (n == 0)
+			break;
+		memmove(out, end + 2, n);
+		out += n;
+		in = end + 2 + n;
+		if (strncmp(in, "\r\n", 2) != 0)
+			return NULL;
+		in += 2;
+	}
+	*out = '\0';
+	return body;
+}
 
 /* One request on a fresh connection; returns the whole response (headers + body), malloc'd. */
 static char *http_exchange(int port, const char *request, size_t request_len)
@@ -360,11 +485,28 @@ static char *http_request(int port, const char *method, const char *path)
 	return http_exchange(port, req, (size_t)n);
 }
 
+/* Every failed check is kept, one line each: a failing run says all that went wrong. */
 #define CLIENT_CHECK(cond, ...)                                                                    \
 	do {                                                                                       \
-		if (!(cond) && !t->failure && asprintf(&t->failure, __VA_ARGS__) < 0)              \
-			t->failure = NULL;                                                         \
+		if (!(cond))                                                                       \
+			client_failed(t, __VA_ARGS__);                                             \
 	} while (0)
+
+X25LO_PRINTF(2, 3) static void client_failed(struct http_test *t, const char *fmt, ...)
+{
+	char *line = NULL, *all = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (n < 0 || asprintf(&all, "%s%s%s", t->failure ? t->failure : "", t->failure ? "\n" : "", line) < 0)
+		abort();
+	free(line);
+	free(t->failure);
+	t->failure = all;
+}
 
 static const char *show(const char *response)
 {
@@ -375,8 +517,7 @@ static void *http_client(void *arg)
 {
 	struct http_test *t = arg;
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)t->port)};
-	uint64_t one = 1;
-	char *r;
+	char *r, *body;
 	int stuck;
 
 	/* A client that sends half a request and then nothing: the others must still be served. */
@@ -388,8 +529,9 @@ static void *http_client(void *arg)
 	r = http_request(t->port, "GET", "/varz");
 	CLIENT_CHECK(r && strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0, "GET /varz: %s", show(r));
 	CLIENT_CHECK(r && strcasestr(r, "\r\nContent-Type: application/json; charset=utf-8\r\n"),
-		     "GET /varz content type: %s", r);
-	CLIENT_CHECK(r && strcasestr(r, "\r\nAccess-Control-Allow-Origin: *\r\n"), "GET /varz CORS: %s", show(r));
+		     "GET /varz content type: %s", show(r));
+	CLIENT_CHECK(r && !strcasestr(r, "\r\nAccess-Control-"), "GET /varz CORS without stats-cors-origin: %s",
+		     show(r));
 	CLIENT_CHECK(r && strstr(r, "\r\n\r\n{\n\"calls_active\": 1,\n"), "GET /varz body: %s", show(r));
 	free(r);
 
@@ -397,11 +539,11 @@ static void *http_client(void *arg)
 	CLIENT_CHECK(r && strstr(r, "\r\n\r\n{\n\"calls_active\": 1,\n"), "GET /debug/vars: %s", show(r));
 	free(r);
 
+	/* Without stats-cors-origin OPTIONS is a plain one: the methods, no CORS. */
 	r = http_request(t->port, "OPTIONS", "/varz");
 	CLIENT_CHECK(r && strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0, "OPTIONS /varz: %s", show(r));
-	CLIENT_CHECK(r && strcasestr(r, "\r\nAccess-Control-Allow-Methods: GET, OPTIONS\r\n") &&
-			     strcasestr(r, "\r\nAccess-Control-Allow-Headers: Content-Type\r\n") &&
-			     strcasestr(r, "\r\nContent-Length: 0\r\n"),
+	CLIENT_CHECK(r && strcasestr(r, "\r\nAllow: GET, HEAD, OPTIONS\r\n") &&
+			     strcasestr(r, "\r\nContent-Length: 0\r\n") && !strcasestr(r, "\r\nAccess-Control-"),
 		     "OPTIONS /varz headers: %s", show(r));
 	free(r);
 
@@ -421,13 +563,21 @@ static void *http_client(void *arg)
 	r = http_request(t->port, "GET", "/metrics");
 	CLIENT_CHECK(r && strcasestr(r, "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n") &&
 			     strstr(r, "\nx25lo_calls_active 1\n"),
-		     "GET /metrics: %s", r);
+		     "GET /metrics: %s", show(r));
 	free(r);
 
 	r = http_request(t->port, "GET", "/sessions?limit=0");
-	CLIENT_CHECK(r && strstr(r, "\r\n\r\n[\n{\"state\": \"connected\"") &&
-			     strcasestr(r, "\r\nX-Sessions-Total: 1\r\n"),
-		     "GET /sessions: %s", show(r));
+	CLIENT_CHECK(r && strcasestr(r, "\r\nX-Sessions-Total: 1\r\n") && strcasestr(r, "\r\nX-Sessions-Limit: 10000\r\n") &&
+			     !strcasestr(r, "\r\nX-Sessions-Truncated:"),
+		     "GET /sessions headers: %s", show(r));
+	body = http_body(r);
+	CLIENT_CHECK(body && strcmp(body, expected_sessions) == 0, "GET /sessions body: %s", show(r));
+	free(r);
+
+	r = http_request(t->port, "HEAD", "/sessions");
+	CLIENT_CHECK(r && strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0 && strcasestr(r, "\r\nX-Sessions-Total: 1\r\n") &&
+			     !strstr(r, "connected"),
+		     "HEAD /sessions: %s", show(r));
 	free(r);
 
 	r = http_request(t->port, "GET", "/sessions?limit=many");
@@ -436,7 +586,7 @@ static void *http_client(void *arg)
 
 	r = http_request(t->port, "HEAD", "/varz");
 	CLIENT_CHECK(r && strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0 && !strstr(r, "calls_active"), "HEAD /varz: %s",
-		     r);
+		     show(r));
 	free(r);
 
 	/* Keep-alive: two requests on one connection are both answered; the first keeps it open. */
@@ -464,8 +614,7 @@ static void *http_client(void *arg)
 
 	if (stuck >= 0)
 		close(stuck);
-	if (write(t->done_fd, &one, sizeof(one)) < 0)
-		abort();
+	client_finished(t);
 	return NULL;
 }
 
@@ -476,34 +625,500 @@ static void client_done(void *ctx, uint32_t events)
 	loop_stop(t->relay->loop);
 }
 
+/* Run the stats server of t->relay in the real loop while client (a thread) makes requests. */
+static void run_http_test(struct http_test *t, void *(*client)(void *))
+{
+	char err[256] = "";
+	struct stats_server *s;
+	pthread_t thread;
+	uint64_t one = 1;
+
+	t->relay->loop = loop_new();
+	assert_non_null(t->relay->loop);
+	s = stats_server_start(t->relay, "127.0.0.1", 0, err, sizeof(err));
+	if (!s)
+		fail_msg("stats_server_start: %s", err);
+	t->port = stats_server_port(s);
+	assert_true(t->port > 0);
+	t->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	t->step_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	t->ack_fd = eventfd(0, EFD_CLOEXEC);
+	t->probe_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	assert_true(t->done_fd >= 0 && t->step_fd >= 0 && t->ack_fd >= 0 && t->probe_fd >= 0);
+	assert_int_equal(loop_add(t->relay->loop, &t->done_watch, t->done_fd, EPOLLIN, client_done, t), 0);
+	assert_int_equal(loop_add(t->relay->loop, &t->step_watch, t->step_fd, EPOLLIN, step_requested, t), 0);
+	if (t->measure) {
+		assert_int_equal(write(t->probe_fd, &one, sizeof(one)), sizeof(one));
+		assert_int_equal(loop_add(t->relay->loop, &t->probe_watch, t->probe_fd, EPOLLIN, probe_turn, t), 0);
+	}
+	assert_int_equal(pthread_create(&thread, NULL, client, t), 0);
+	assert_int_equal(loop_run(t->relay->loop, NULL, NULL), 0);
+	pthread_join(thread, NULL);
+	if (t->measure)
+		printf("longest turn of the loop: %.2f ms of CPU (%" PRIu64 " turns)\n", (double)t->turn_max_ns / 1e6,
+		       t->turns);
+	loop_del(t->relay->loop, &t->done_watch);
+	loop_del(t->relay->loop, &t->step_watch);
+	if (t->measure)
+		loop_del(t->relay->loop, &t->probe_watch);
+	close(t->done_fd);
+	close(t->step_fd);
+	close(t->ack_fd);
+	close(t->probe_fd);
+	stats_server_stop(s);
+	loop_free(t->relay->loop);
+	if (t->failure) {
+		fprintf(stderr, "%s\n", t->failure);
+		free(t->failure);
+		fail();
+	}
+}
+
 static void http_server_serves_endpoints_from_the_loop(void **state)
 {
 	struct http_test t = {.relay = *state};
-	char err[256] = "";
-	struct stats_server *s;
-	pthread_t client;
 
-	t.relay->loop = loop_new();
-	assert_non_null(t.relay->loop);
-	s = stats_server_start(t.relay, "127.0.0.1", 0, err, sizeof(err));
-	if (!s)
-		fail_msg("stats_server_start: %s", err);
-	t.port = stats_server_port(s);
-	assert_true(t.port > 0);
-	t.done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	assert_int_equal(loop_add(t.relay->loop, &t.done_watch, t.done_fd, EPOLLIN, client_done, &t), 0);
-	assert_int_equal(pthread_create(&client, NULL, http_client, &t), 0);
-	assert_int_equal(loop_run(t.relay->loop, NULL, NULL), 0);
-	pthread_join(client, NULL);
-	loop_del(t.relay->loop, &t.done_watch);
-	close(t.done_fd);
-	stats_server_stop(s);
-	loop_free(t.relay->loop);
-	if (t.failure) {
-		fprintf(stderr, "%s\n", t.failure);
-		free(t.failure);
-		fail();
+	run_http_test(&t, http_client);
+}
+
+/* ---- CORS: only for the origin stats-cors-origin names, read at each answer ---- */
+
+static const char dash_origin[] = "http://dash.example:3000";
+
+/* Step 0 is a reload that names an origin, step 1 one that takes it away again. */
+static void set_cors_origin(struct http_test *t, unsigned step)
+{
+	snprintf(t->relay->cfg.stats_cors_origin, sizeof(t->relay->cfg.stats_cors_origin), "%s",
+		 step == 0 ? dash_origin : "");
+}
+
+/* method path gets an answer without any CORS header. */
+static void expect_no_cors(struct http_test *t, const char *method, const char *path, const char *when)
+{
+	char *r = http_request(t->port, method, path);
+
+	CLIENT_CHECK(r && strncmp(r, "HTTP/1.1 ", 9) == 0 && !strcasestr(r, "\r\nAccess-Control-"), "%s %s %s: %s",
+		     method, path, when, show(r));
+	free(r);
+}
+
+static void *cors_client(void *arg)
+{
+	static const char *const paths[] = {"/varz", "/metrics", "/sessions", "/nothing-here"};
+	struct http_test *t = arg;
+	char *r;
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		expect_no_cors(t, "GET", paths[i], "without stats-cors-origin");
+	expect_no_cors(t, "OPTIONS", "/sessions", "without stats-cors-origin");
+
+	loop_step(t);
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		const char *h;
+
+		r = http_request(t->port, "GET", paths[i]);
+		h = r ? strcasestr(r, "\r\nAccess-Control-Allow-Origin: ") : NULL;
+		CLIENT_CHECK(h && strncmp(h + 31, "http://dash.example:3000\r\n", 26) == 0 &&
+				     !strcasestr(h + 1, "\r\nAccess-Control-Allow-Origin:"),
+			     "GET %s with stats-cors-origin %s: %s", paths[i], dash_origin, show(r));
+		free(r);
 	}
+	r = http_request(t->port, "OPTIONS", "/varz");
+	CLIENT_CHECK(r && strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0 &&
+			     strcasestr(r, "\r\nAccess-Control-Allow-Origin: http://dash.example:3000\r\n") &&
+			     strcasestr(r, "\r\nAccess-Control-Allow-Methods: GET, OPTIONS\r\n") &&
+			     strcasestr(r, "\r\nAccess-Control-Allow-Headers: Content-Type\r\n") &&
+			     strcasestr(r, "\r\nContent-Length: 0\r\n"),
+		     "OPTIONS (preflight) with stats-cors-origin: %s", show(r));
+	free(r);
+
+	loop_step(t);
+	expect_no_cors(t, "GET", "/varz", "after stats-cors-origin was emptied");
+	client_finished(t);
+	return NULL;
+}
+
+static void http_server_sends_cors_only_for_the_configured_origin(void **state)
+{
+	struct http_test t = {.relay = *state, .on_step = set_cors_origin};
+
+	run_http_test(&t, cors_client);
+}
+
+/* ---- /sessions: capped, and streamed without holding the relay's loop ---- */
+
+/* 3 TUNs with 4095 calls each: more than /sessions may list. */
+#define BIG_TUNS 3
+#define BIG_CALLS (BIG_TUNS * 4095)
+#define SESSIONS_CAP 10000
+
+/* Calls in a /sessions text, (size_t)-1 when it is not a JSON array (counters beyond INT64_MAX are fine). */
+static size_t sessions_listed(const char *text)
+{
+	json_t *list = text ? json_loads(text, JSON_DECODE_INT_AS_REAL, NULL) : NULL;
+	size_t n = json_is_array(list) ? json_array_size(list) : (size_t)-1;
+
+	json_decref(list);
+	return n;
+}
+
+/* Calls in a /sessions text by its lines ("[", one call a line, "]"), or (size_t)-1. */
+static size_t sessions_lines(const char *text)
+{
+	size_t lines = 0, len = text ? strlen(text) : 0;
+
+	if (len < 5 || strncmp(text, "[\n{", 3) != 0 || strcmp(text + len - 3, "\n]\n") != 0)
+		return (size_t)-1;
+	for (size_t i = 0; i + 1 < len; i++) /* not strstr: ASan's reads the whole rest each time */
+		lines += text[i] == '\n' && text[i + 1] == '{';
+	return lines;
+}
+
+static void sessions_are_capped_whatever_the_limit(void **state)
+{
+	static const size_t limits[][2] = {{0, SESSIONS_CAP}, {20000, SESSIONS_CAP}, {SESSIONS_CAP, SESSIONS_CAP}, {7, 7}};
+	struct relay *relay = fixture_big_relay(BIG_TUNS, 4095);
+
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		size_t total = 0;
+		char *text = stats_render_sessions_limited(relay, limits[i][0], &total);
+
+		assert_int_equal(total, BIG_CALLS);
+		if (sessions_lines(text) != limits[i][1])
+			fail_msg("limit %zu listed %zu calls, expected %zu", limits[i][0], sessions_lines(text),
+				 limits[i][1]);
+		free(text);
+	}
+	fixture_free(relay);
+}
+
+static void *big_sessions_client(void *arg)
+{
+	struct http_test *t = arg;
+	char *r = http_request(t->port, "GET", "/sessions?limit=0");
+	size_t listed;
+
+	CLIENT_CHECK(r && strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0 && strcasestr(r, "\r\nX-Sessions-Total: 12285\r\n") &&
+			     strcasestr(r, "\r\nX-Sessions-Limit: 10000\r\n") &&
+			     strcasestr(r, "\r\nX-Sessions-Truncated: true\r\n"),
+		     "GET /sessions?limit=0 headers: %.300s", show(r));
+	listed = sessions_listed(http_body(r));
+	CLIENT_CHECK(listed == SESSIONS_CAP, "GET /sessions?limit=0 listed %zu calls", listed);
+	free(r);
+	r = http_request(t->port, "GET", "/sessions?limit=25");
+	CLIENT_CHECK(r && strcasestr(r, "\r\nX-Sessions-Limit: 25\r\n"), "GET /sessions?limit=25: %.300s", show(r));
+	listed = sessions_listed(http_body(r));
+	CLIENT_CHECK(listed == 25, "GET /sessions?limit=25 listed %zu calls", listed);
+	free(r);
+	client_finished(t);
+	return NULL;
+}
+
+/*
+ * The listing goes out in slices: no turn of the loop costs more than a few milliseconds
+ * of CPU (a whole 12285-call listing is some 20 ms at -O2, several times that under ASan).
+ */
+static void http_server_streams_sessions_without_holding_the_loop(void **state)
+{
+	struct http_test t = {.relay = fixture_big_relay(BIG_TUNS, 4095), .measure = true};
+
+	run_http_test(&t, big_sessions_client);
+	fixture_free(t.relay);
+	if (t.turn_max_ns > 5000000)
+		fail_msg("a turn of the loop took %.2f ms of CPU while /sessions was sent", (double)t.turn_max_ns / 1e6);
+}
+
+/* ---- a streamed listing while calls come and go ---- */
+
+static void end_call(struct relay *relay, struct tun *t, unsigned slot)
+{
+	t->calls[slot].state = CALL_FREE;
+	t->calls_in_use--;
+	relay->calls_by_state[CALL_CONNECTED]--;
+}
+
+/* As daemon_remove_tun and the batch's end: legs elsewhere forget it, then its memory goes. */
+static void remove_tun(struct relay *relay, unsigned index)
+{
+	struct tun *gone = relay->tuns[index];
+
+	for (unsigned i = 0; i < CONFIG_MAX_ROUTES; i++)
+		for (unsigned j = 0; relay->tuns[i] && j < 4095; j++)
+			if (relay->tuns[i]->calls[j].leg[LEG_CALLER].port == &gone->port)
+				relay->tuns[i]->calls[j].leg[LEG_CALLER].port = NULL;
+	for (unsigned j = 0; j < 4095; j++)
+		if (gone->calls[j].state != CALL_FREE)
+			end_call(relay, gone, j);
+	relay->tuns[index] = NULL;
+	tun_free(gone);
+}
+
+/* How often list holds the call whose callee leg is tun/lci and whose calling address is calling. */
+static unsigned times_listed(json_t *list, const char *tun, unsigned lci, const char *calling)
+{
+	unsigned n = 0;
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(list, i, c) {
+		json_t *callee = json_object_get(c, "callee");
+
+		if (strcmp(json_string_value(json_object_get(callee, "tun")), tun) == 0 &&
+		    json_integer_value(json_object_get(callee, "lci")) == lci &&
+		    strcmp(json_string_value(json_object_get(c, "calling")), calling) == 0)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Read a listing in 37-byte pieces, one call and five slots per turn, while odd slots end
+ * and are reused by other calls, and TUN 2 is removed (and freed) with the cursor inside it,
+ * then another TUN takes its index. Calls that live throughout appear exactly once, no call
+ * twice, and the text is one JSON array (ASan: the cursor holds no pointer to freed memory).
+ */
+static void sessions_stream_lists_each_living_call_once_while_calls_come_and_go(void **state)
+{
+	struct relay *relay = fixture_big_relay(4, 12);
+	struct sessions_budget budget;
+	struct sessions_stream *s = stats_sessions_open(relay, 0, &budget);
+	size_t len = 0, cap = 1 << 16;
+	char *text = malloc(cap);
+	bool removed = false, readded = false;
+	json_t *list;
+	ssize_t n;
+
+	assert_non_null(s);
+	assert_non_null(text);
+	for (unsigned step = 0;; step++) {
+		struct tun *t = relay->tuns[step % 4];
+		unsigned slot = (step * 5 % 12) | 1;
+
+		assert_true(step < 100000);
+		budget = (struct sessions_budget){.calls = 1, .slots = 5};
+		n = stats_sessions_read(s, text + len, cap - len - 1 < 37 ? cap - len - 1 : 37);
+		if (n == STATS_SESSIONS_END)
+			break;
+		assert_true(n >= 0);
+		len += (size_t)n;
+		text[len] = '\0';
+		assert_true(len + 64 < cap);
+		/* Odd slots: the call ends, or a new call (another calling address) takes the slot. */
+		if (t && t->calls[slot].state != CALL_FREE) {
+			end_call(relay, t, slot);
+		} else if (t) {
+			struct call *c = fixture_call(relay, t, slot, relay->tuns[0] ? relay->tuns[0] : t, 99);
+
+			snprintf(c->calling, sizeof(c->calling), "999%03u", step % 1000);
+		}
+		if (!removed && strstr(text, "\"callee\": {\"tun\": \"tunlb2\", \"lci\": 3,")) {
+			remove_tun(relay, 2);
+			removed = true;
+		} else if (removed && !readded) {
+			/* Another TUN takes index 2: the cursor goes on in it, at the same slot number. */
+			struct tun *t2 = fixture_tun(relay, 2, "127777", 1, 4095, LINK_READY);
+
+			relay->ntuns--; /* fixture_tun counts it again */
+			fixture_call(relay, t2, 0, relay->tuns[0], 700);
+			fixture_call(relay, t2, 9, relay->tuns[0], 709);
+			readded = true;
+		}
+	}
+	stats_sessions_close(s);
+	assert_true(removed && readded);
+	list = json_loads(text, 0, NULL);
+	if (!json_is_array(list))
+		fail_msg("not a JSON array: %s", text);
+	for (unsigned i = 0; i < 4; i++) {
+		char tun[16], calling[16];
+
+		if (i == 2)
+			continue;
+		snprintf(tun, sizeof(tun), "tunlb%u", i);
+		snprintf(calling, sizeof(calling), "127%03u", (i + 1) % 4);
+		for (unsigned slot = 0; slot < 12; slot += 2)
+			if (times_listed(list, tun, slot + 1, calling) != 1)
+				fail_msg("%s/%u lived throughout but was listed %u times", tun, slot + 1,
+					 times_listed(list, tun, slot + 1, calling));
+	}
+	/* Nothing twice: every entry is unique by callee leg and calling address. */
+	{
+		size_t i;
+		json_t *c;
+
+		json_array_foreach(list, i, c) {
+			json_t *callee = json_object_get(c, "callee");
+			const char *tun = json_string_value(json_object_get(callee, "tun"));
+			json_int_t lci = json_integer_value(json_object_get(callee, "lci"));
+			const char *calling = json_string_value(json_object_get(c, "calling"));
+
+			assert_non_null(tun);
+			assert_non_null(calling);
+			if (times_listed(list, tun, (unsigned)lci, calling) != 1)
+				fail_msg("%s/%lld from %s listed twice", tun, (long long)lci, calling);
+		}
+		/* The new TUN 2's call behind the cursor is not listed, the one ahead is. */
+		assert_int_equal(times_listed(list, "tunlb2", 1, "127000"), 0);
+		assert_int_equal(times_listed(list, "tunlb2", 10, "127000"), 1);
+	}
+	json_decref(list);
+	free(text);
+	fixture_free(relay);
+}
+
+/* The longest call there can be (every name escaped, every number at its widest) fits one entry. */
+static void sessions_entry_of_the_longest_call_fits(void **state)
+{
+	static const uint8_t widest[32] = {0x42, 0x0F, 0x0F, 0x43, 0xFF, 0xFF, 0x01, 0x00, 0x02, 0xFF};
+	struct relay *relay = *state;
+	struct call *c = &relay->tuns[0]->calls[4095 - 3072];
+	char *text;
+
+	memset(c->calling, 0x01, sizeof(c->calling));
+	memset(c->called, 0x01, sizeof(c->called));
+	memcpy(c->facilities, widest, sizeof(widest));
+	c->facilities_len = sizeof(widest);
+	c->started_ms = 0;
+	for (int i = 0; i < 2; i++) {
+		c->leg[i].state = LEG_CLEARING;
+		c->leg[i].packets_in = c->leg[i].bytes_in = UINT64_MAX;
+	}
+	memset(relay->tuns[0]->port.name, 0x01, sizeof(relay->tuns[0]->port.name));
+	memset(relay->tuns[1]->port.name, 0x01, sizeof(relay->tuns[1]->port.name));
+	text = stats_render_sessions(relay);
+	assert_non_null(text);
+	assert_int_equal(sessions_listed(text), 1);
+	assert_non_null(strstr(text, "\"reverse_charging\": false, \"throughput_class\": \"0xff\"}"));
+	printf("the longest entry: %zu bytes of %d\n", strlen(text) - 5, STATS_SESSIONS_ENTRY_MAX);
+	assert_true(strlen(text) - 5 + 64 < STATS_SESSIONS_ENTRY_MAX);
+	free(text);
+}
+
+/* ---- slow clients: a deadline per request, whatever they trickle ---- */
+
+#define TRICKLERS 63 /* with the keep-alive client: all 64 places */
+
+/* One request on a keep-alive connection; true when a whole 200 answer came back. */
+static bool keepalive_get(int fd)
+{
+	static const char req[] = "GET /varz HTTP/1.1\r\nHost: x\r\n\r\n";
+	char buf[16384];
+	size_t len = 0;
+	const char *end = NULL, *cl;
+
+	if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)sizeof(req) - 1)
+		return false;
+	for (;;) {
+		ssize_t n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
+
+		if (n <= 0)
+			return false;
+		len += (size_t)n;
+		buf[len] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+		cl = strcasestr(buf, "\r\nContent-Length: ");
+		if (end && cl && len >= (size_t)(end + 4 - buf) + strtoul(cl + 18, NULL, 10))
+			return strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0;
+	}
+}
+
+/* Whether the server closed fd (end of stream or reset). */
+static bool closed_by_server(int fd)
+{
+	char buf[256];
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		;
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+static void *slow_clients(void *arg)
+{
+	static const char trickle[] = "GET /varz HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	static const char varz[] = "GET /varz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	struct http_test *t = arg;
+	uint64_t t0 = wall_ms(), connected[TRICKLERS], cut[TRICKLERS] = {0}, answered = 0;
+	int trickler[TRICKLERS], keep, normal;
+	unsigned keep_answers = 0, open_tricklers = TRICKLERS;
+	char answer[32] = "";
+	bool keep_ok = true;
+
+	keep = connect_to(t->port, 0);
+	CLIENT_CHECK(keep >= 0 && keepalive_get(keep), "the keep-alive client's first request failed");
+	keep_answers++;
+	for (int i = 0; i < TRICKLERS; i++) {
+		/* Paced, so the listen backlog never overflows (a dropped SYN is retried a second later). */
+		usleep(5000);
+		trickler[i] = connect_to(t->port, 0);
+		connected[i] = wall_ms();
+		CLIENT_CHECK(trickler[i] >= 0 && send(trickler[i], trickle, 1, MSG_NOSIGNAL) == 1, "trickler %d: %m", i);
+	}
+	usleep(300000); /* the server has accepted them all: every place is taken */
+	normal = connect_to(t->port, 0);
+	CLIENT_CHECK(normal >= 0 && send(normal, varz, sizeof(varz) - 1, MSG_NOSIGNAL) > 0, "normal client: %m");
+
+	for (unsigned tick = 1; tick <= 14 && !t->failure; tick++) {
+		struct pollfd p = {.fd = normal, .events = POLLIN};
+		int64_t wait = (int64_t)(t0 + tick * 1000u) - (int64_t)wall_ms();
+
+		/* The normal client's answer, as soon as it comes. */
+		if (!answered && poll(&p, 1, wait > 0 ? (int)wait : 0) == 1) {
+			ssize_t n = recv(normal, answer, sizeof(answer) - 1, 0);
+
+			answer[n > 0 ? n : 0] = '\0';
+			answered = wall_ms();
+		}
+		while (wall_ms() < t0 + tick * 1000u)
+			usleep(10000);
+		for (int i = 0; i < TRICKLERS; i++) {
+			if (cut[i])
+				continue;
+			if (closed_by_server(trickler[i]) ||
+			    send(trickler[i], &trickle[tick % (sizeof(trickle) - 1)], 1, MSG_NOSIGNAL) != 1) {
+				cut[i] = wall_ms();
+				open_tricklers--;
+			}
+		}
+		if (keep_ok && keepalive_get(keep))
+			keep_answers++;
+		else
+			keep_ok = false;
+		if (answered && open_tricklers == 0)
+			break;
+	}
+
+	CLIENT_CHECK(answered && strncmp(answer, "HTTP/1.1 200 OK\r\n", 17) == 0,
+		     "with every place held by trickling clients, a normal client got no answer in 14 s: '%s'", answer);
+	CLIENT_CHECK(!answered || (answered - t0 >= 8000 && answered - t0 <= 12500),
+		     "the normal client was answered after %" PRIu64 " ms, expected once the tricklers' 10 s were up",
+		     answered - t0);
+	for (int i = 0; i < TRICKLERS; i++)
+		CLIENT_CHECK(cut[i] && cut[i] - connected[i] >= 9000 && cut[i] - connected[i] <= 11500,
+			     "trickling client %d was closed %" PRIu64 " ms after it connected (0 = never), expected "
+			     "10-11 s", i, cut[i] ? cut[i] - connected[i] : 0);
+	CLIENT_CHECK(keep_ok && keep_answers >= 11,
+		     "the keep-alive client sending a request a second was cut after %u answers", keep_answers);
+	for (int i = 0; i < TRICKLERS; i++)
+		if (trickler[i] >= 0)
+			close(trickler[i]);
+	close(keep);
+	close(normal);
+	client_finished(t);
+	return NULL;
+}
+
+/*
+ * 63 clients trickle a request a byte a second and one keep-alive client sends a whole
+ * request every second: all 64 places. Each byte restarts libmicrohttpd's idle timeout,
+ * but the tricklers are closed 10 s after they connected, so a normal client waiting
+ * behind them is answered then; the keep-alive client goes on.
+ */
+static void http_server_cuts_clients_that_trickle(void **state)
+{
+	struct http_test t = {.relay = *state};
+
+	run_http_test(&t, slow_clients);
 }
 
 static void http_server_refuses_a_bad_bind_address(void **state)
@@ -583,6 +1198,150 @@ static int run_promtool(void)
 	return 0;
 }
 
+/*
+ * `test_stats --bench [TUNS CALLS CLIENTS]` (not run by meson; use an -O2 build): /sessions?limit=0
+ * on a fake relay of TUNS x CALLS live calls (64 x 4095 by default), first for one client,
+ * then for CLIENTS (64) that ask at once and read only after a second. Prints the longest
+ * turn of the loop (CPU time the relay could not run) and the server's heap growth.
+ */
+struct bench {
+	unsigned clients;
+	size_t heap_base, heap_peak;
+	uint64_t turn_max_ns, turns_over_1ms, bytes, wall_ms;
+	char result[2][256];
+};
+
+static struct bench bench;
+
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 m = mallinfo2();
+
+	return m.uordblks + m.hblkhd;
+}
+
+/* As probe_turn, but also samples the heap: outside the measured time, as it is costly. */
+static void bench_turn(void *ctx, uint32_t events)
+{
+	struct http_test *t = ctx;
+	uint64_t now = thread_cpu_ns();
+	size_t heap = heap_in_use();
+
+	if (t->probe_last_ns && now - t->probe_last_ns > t->turn_max_ns)
+		t->turn_max_ns = now - t->probe_last_ns;
+	if (t->probe_last_ns && now - t->probe_last_ns >= 1000000)
+		bench.turns_over_1ms++;
+	if (heap > bench.heap_peak)
+		bench.heap_peak = heap;
+	t->turns++;
+	t->probe_last_ns = thread_cpu_ns();
+}
+
+/* Loop side, between phases: report the last one, start the next one from here. */
+static void bench_phase(struct http_test *t, unsigned step)
+{
+	if (step > 0)
+		snprintf(bench.result[step - 1], sizeof(bench.result[step - 1]),
+			 "%u client(s): %" PRIu64 " bytes in %" PRIu64 " ms; longest loop turn %.2f ms of CPU, %" PRIu64
+			 " turns over 1 ms; server heap +%zu KiB (%zu KiB per client)",
+			 step == 1 ? 1 : bench.clients, bench.bytes, bench.wall_ms, (double)t->turn_max_ns / 1e6,
+			 bench.turns_over_1ms, (bench.heap_peak - bench.heap_base) / 1024,
+			 (bench.heap_peak - bench.heap_base) / 1024 / (step == 1 ? 1 : bench.clients));
+	t->turn_max_ns = 0;
+	t->probe_last_ns = 0;
+	bench.turns_over_1ms = 0;
+	bench.heap_base = bench.heap_peak = heap_in_use();
+}
+
+/* n clients send GET /sessions?limit=0 at once, wait a second, then read everything (and drop it). */
+static void bench_clients(struct http_test *t, unsigned n)
+{
+	static const char req[] = "GET /sessions?limit=0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	struct pollfd *p = calloc(n, sizeof(*p));
+	uint64_t start = wall_ms();
+	unsigned open = n;
+	char buf[65536];
+
+	if (!p)
+		abort();
+	bench.bytes = 0;
+	for (unsigned i = 0; i < n; i++) {
+		p[i] = (struct pollfd){.fd = connect_to(t->port, 0), .events = POLLIN};
+		if (p[i].fd < 0 || send(p[i].fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != sizeof(req) - 1)
+			abort();
+	}
+	if (n > 1)
+		sleep(1);
+	while (open > 0 && poll(p, n, 10000) > 0) {
+		for (unsigned i = 0; i < n; i++) {
+			ssize_t got;
+
+			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			got = recv(p[i].fd, buf, sizeof(buf), 0);
+			if (got > 0) {
+				bench.bytes += (uint64_t)got;
+				continue;
+			}
+			close(p[i].fd);
+			p[i].fd = -1;
+			open--;
+		}
+	}
+	bench.wall_ms = wall_ms() - start;
+	free(p);
+}
+
+static void *bench_client(void *arg)
+{
+	struct http_test *t = arg;
+
+	loop_step(t);
+	bench_clients(t, 1);
+	loop_step(t);
+	bench_clients(t, bench.clients);
+	loop_step(t);
+	client_finished(t);
+	return NULL;
+}
+
+static int run_bench(int argc, char **argv)
+{
+	unsigned tuns = argc > 2 ? (unsigned)atoi(argv[2]) : 64, calls = argc > 3 ? (unsigned)atoi(argv[3]) : 4095;
+	struct http_test t = {.relay = fixture_big_relay(tuns, calls), .on_step = bench_phase, .measure = true};
+	char err[256] = "";
+	struct stats_server *s;
+	pthread_t thread;
+	uint64_t one = 1;
+
+	bench.clients = argc > 4 ? (unsigned)atoi(argv[4]) : 64;
+	t.relay->loop = loop_new();
+	s = stats_server_start(t.relay, "127.0.0.1", 0, err, sizeof(err));
+	if (!s || !t.relay->loop) {
+		fprintf(stderr, "stats_server_start: %s\n", err);
+		return 1;
+	}
+	t.port = stats_server_port(s);
+	t.done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	t.step_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	t.ack_fd = eventfd(0, EFD_CLOEXEC);
+	t.probe_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (write(t.probe_fd, &one, sizeof(one)) != sizeof(one) ||
+	    loop_add(t.relay->loop, &t.done_watch, t.done_fd, EPOLLIN, client_done, &t) < 0 ||
+	    loop_add(t.relay->loop, &t.step_watch, t.step_fd, EPOLLIN, step_requested, &t) < 0 ||
+	    loop_add(t.relay->loop, &t.probe_watch, t.probe_fd, EPOLLIN, bench_turn, &t) < 0 ||
+	    pthread_create(&thread, NULL, bench_client, &t) != 0)
+		return 1;
+	loop_run(t.relay->loop, NULL, NULL);
+	pthread_join(thread, NULL);
+	printf("/sessions?limit=0 on %u TUNs x %u calls = %u live calls\n%s\n%s\n", tuns, calls, tuns * calls,
+	       bench.result[0], bench.result[1]);
+	stats_server_stop(s);
+	loop_free(t.relay->loop);
+	fixture_free(t.relay);
+	return 0;
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(int argc, char **argv)
@@ -597,14 +1356,25 @@ int main(int argc, char **argv)
 		T(sessions_list_both_legs_with_facilities),
 		T(sessions_of_an_idle_relay_is_an_empty_list),
 		T(sessions_limit_keeps_the_total),
+		T(sessions_are_capped_whatever_the_limit),
+		T(sessions_stream_lists_each_living_call_once_while_calls_come_and_go),
+		T(sessions_entry_of_the_longest_call_fits),
 		T(log_dump_lists_calls_and_counters),
 		T(http_server_serves_endpoints_from_the_loop),
+		T(http_server_sends_cors_only_for_the_configured_origin),
+		T(http_server_streams_sessions_without_holding_the_loop),
+		T(http_server_cuts_clients_that_trickle),
 		T(http_server_refuses_a_bad_bind_address),
 		T(http_server_reports_a_busy_port),
 		T(http_server_listens_on_ipv6),
 	};
 
+	/* TEST_FILTER=http_server_* runs the tests whose names match. */
+	if (getenv("TEST_FILTER"))
+		cmocka_set_test_filter(getenv("TEST_FILTER"));
 	if (argc > 1 && strcmp(argv[1], "--promtool") == 0)
 		return run_promtool();
+	if (argc > 1 && strcmp(argv[1], "--bench") == 0)
+		return run_bench(argc, argv);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

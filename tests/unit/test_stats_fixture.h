@@ -1,7 +1,8 @@
-/* test_stats_fixture.h - a fake relay with two TUNs and one connected call, for the stats tests. */
+/* test_stats_fixture.h - fake relays for the stats tests: two TUNs and one connected call, or many calls. */
 #ifndef TEST_STATS_FIXTURE_H
 #define TEST_STATS_FIXTURE_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,6 +84,46 @@ static struct relay *fixture_relay(void)
 	relay->counters.calls_refused_no_lci = 1;
 	relay->counters.unknown_lci_cleared = 3;
 	relay->counters.frames_dropped_short = 4;
+	return relay;
+}
+
+/* Put a connected call calling -> called in slot of t (caller leg on the peer TUN's LCI peer_lci). */
+static struct call *fixture_call(struct relay *relay, struct tun *t, unsigned slot, struct tun *peer,
+				 uint16_t peer_lci)
+{
+	struct call *c = &t->calls[slot];
+
+	*c = (struct call){.state = CALL_CONNECTED, .started_ms = loop_now_ms()};
+	snprintf(c->calling, sizeof(c->calling), "%s", peer->address);
+	snprintf(c->called, sizeof(c->called), "%s", t->address);
+	memcpy(c->facilities, fixture_facilities, sizeof(fixture_facilities));
+	c->facilities_len = sizeof(fixture_facilities);
+	c->leg[LEG_CALLER] = (struct leg){.call = c, .port = &peer->port, .lci = peer_lci, .state = LEG_OPEN,
+					  .side = LEG_CALLER, .packets_in = 1000, .bytes_in = 100000};
+	c->leg[LEG_CALLEE] = (struct leg){.call = c, .port = &t->port, .lci = (uint16_t)(t->lci_start + slot),
+					  .state = LEG_OPEN, .side = LEG_CALLEE, .packets_in = 1000, .bytes_in = 100000};
+	t->calls_in_use++;
+	relay->calls_by_state[CALL_CONNECTED]++;
+	return c;
+}
+
+/* A relay with ntuns TUNs of LCIs 1-4095, each with calls_per_tun connected calls from the next TUN. */
+static struct relay *fixture_big_relay(unsigned ntuns, unsigned calls_per_tun)
+{
+	struct relay *relay = calloc(1, sizeof(*relay));
+
+	if (!relay)
+		abort();
+	relay->started_ms = loop_now_ms();
+	for (unsigned i = 0; i < ntuns; i++) {
+		char address[16];
+
+		snprintf(address, sizeof(address), "127%03u", i);
+		fixture_tun(relay, i, address, 1, 4095, LINK_READY);
+	}
+	for (unsigned i = 0; i < ntuns; i++)
+		for (unsigned j = 0; j < calls_per_tun; j++)
+			fixture_call(relay, relay->tuns[i], j, relay->tuns[(i + 1) % ntuns], (uint16_t)(j + 1));
 	return relay;
 }
 
