@@ -1,7 +1,10 @@
 # The stats server never lets a client stall the relay: calls keep flowing while clients
 # send garbage, never finish their request, or hold every connection slot; those clients
-# are dropped after the connection timeout (10 s) and the server answers again. Methods
-# other than GET/HEAD/OPTIONS get 405 with Allow, unknown paths 404, OPTIONS goxot's CORS.
+# are dropped after the connection timeout (10 s) and the server answers again, also when
+# they trickle a byte a second (each byte restarts libmicrohttpd's idle timeout, but a
+# request has 10 s in all). Methods other than GET/HEAD/OPTIONS get 405 with Allow, unknown
+# paths 404; no CORS header unless stats-cors-origin names an origin (then exactly that one,
+# applied on reload); /sessions says how many calls it may list.
 # x25lo-vm: --timeout 300
 # shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
@@ -27,16 +30,42 @@ expect_eq "POST /varz" "HTTP/1.1 405 Method Not Allowed" "$(raw 'POST /varz HTTP
 raw_headers 'PUT /metrics HTTP/1.0\r\n\r\n' | grep -qx "Allow: GET, HEAD, OPTIONS" || fail "405 without an Allow header"
 expect_eq "GET /nope" "HTTP/1.1 404 Not Found" "$(raw 'GET /nope HTTP/1.0\r\n\r\n')"
 headers=$(raw_headers 'OPTIONS /varz HTTP/1.0\r\n\r\n')
-for h in "HTTP/1.1 200 OK" "Access-Control-Allow-Origin: *" "Access-Control-Allow-Methods: GET, OPTIONS" \
-	"Access-Control-Allow-Headers: Content-Type"; do
+for h in "HTTP/1.1 200 OK" "Allow: GET, HEAD, OPTIONS"; do
 	printf '%s\n' "$headers" | grep -qxF "$h" || fail "OPTIONS /varz lacks '$h': $headers"
 done
 headers=$(raw_headers 'GET /varz HTTP/1.0\r\n\r\n')
 printf '%s\n' "$headers" | grep -qxF "Content-Type: application/json; charset=utf-8" || fail "/varz content type: $headers"
+for request in 'GET /varz' 'OPTIONS /varz' 'GET /sessions' 'GET /nope'; do
+	headers=$(raw_headers "$request HTTP/1.0\r\n\r\n")
+	printf '%s\n' "$headers" | grep -qi "^Access-Control-" && fail "$request sends CORS without stats-cors-origin: $headers"
+done
+headers=$(raw_headers 'GET /sessions HTTP/1.0\r\n\r\n')
+for h in "X-Sessions-Total: 0" "X-Sessions-Limit: 10000"; do
+	printf '%s\n' "$headers" | grep -qxF "$h" || fail "/sessions lacks '$h': $headers"
+done
 headers=$(raw_headers 'GET /metrics HTTP/1.0\r\n\r\n')
 printf '%s\n' "$headers" | grep -qxF "Content-Type: text/plain; version=0.0.4; charset=utf-8" ||
 	fail "/metrics content type: $headers"
-note "405, 404, OPTIONS and content types as documented"
+note "405, 404, OPTIONS, no CORS, /sessions headers and content types as documented"
+
+# stats-cors-origin, applied by a reload: exactly that origin, and goxot's preflight answer.
+origin=http://dash.example:3000
+# Written aside and moved into place, so the watched directory never shows half a file.
+config=$X25LO_CONFIG
+X25LO_CONFIG=/tmp/config.next
+write_config '"127001","127002"' "\"stats-cors-origin\": \"$origin\""
+X25LO_CONFIG=$config
+mv /tmp/config.next "$X25LO_CONFIG"
+kill -HUP "$X25LO_PID"
+cors_applied() { raw_headers 'GET /varz HTTP/1.0\r\n\r\n' | grep -qxF "Access-Control-Allow-Origin: $origin"; }
+wait_for "the reload to apply stats-cors-origin" 50 cors_applied
+headers=$(raw_headers 'OPTIONS /metrics HTTP/1.0\r\n\r\n')
+for h in "HTTP/1.1 200 OK" "Access-Control-Allow-Origin: $origin" "Access-Control-Allow-Methods: GET, OPTIONS" \
+	"Access-Control-Allow-Headers: Content-Type"; do
+	printf '%s\n' "$headers" | grep -qxF "$h" || fail "OPTIONS /metrics with stats-cors-origin lacks '$h': $headers"
+done
+[ "$(printf '%s\n' "$headers" | grep -ci '^Access-Control-Allow-Origin:')" -eq 1 ] || fail "more than one origin: $headers"
+note "stats-cors-origin $origin applied on reload"
 
 # Garbage: refused with 400 or dropped, and the server goes on.
 status=$(raw '\026\003\001\377\377garbage\r\n\r\n')
@@ -76,6 +105,34 @@ served() { [ "$(raw 'GET /varz HTTP/1.0\r\n\r\n')" = "HTTP/1.1 200 OK" ]; }
 wait_for "the server to drop idle clients and answer again" 250 served
 note "the server answers again after dropping idle clients"
 for pid in $stuck_pids; do kill "$pid" 2>/dev/null; done
+no_server_connections() { ! server_connections_at_least 1; }
+wait_for "the stuck clients to be gone" 100 no_server_connections
+
+# trickle N: N clients that send a request line, then one byte a second for 30 s.
+trickle() {
+	i=0
+	while [ "$i" -lt "$1" ]; do
+		(
+			printf 'GET /varz HTTP/1.1\r\n'
+			j=0
+			while [ "$j" -lt 30 ]; do
+				printf 'X'
+				sleep 1
+				j=$((j + 1))
+			done
+		) | busybox nc 127.0.0.1 "$STATS_PORT" >/dev/null 2>&1 &
+		i=$((i + 1))
+	done
+}
+start=$(uptime_ms)
+trickle 64
+wait_for "the trickling clients to take every slot" 100 server_connections_at_least 64
+# Waiting behind them, a normal client is answered once their 10 s are up (not after 30 s).
+status=$(printf 'GET /varz HTTP/1.0\r\n\r\n' | busybox timeout 25 busybox nc 127.0.0.1 "$STATS_PORT" | head -n 1 | tr -d '\r')
+waited=$(($(uptime_ms) - start))
+expect_eq "GET behind 64 trickling clients" "HTTP/1.1 200 OK" "$status"
+[ "$waited" -le 15000 ] || fail "a client behind 64 trickling ones waited $waited ms; they should be closed after 10 s"
+note "a client behind 64 trickling ones was answered after $waited ms"
 kill -0 "$X25LO_PID" || fail "x25lo died"
 
 expect_clean
