@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -63,6 +64,7 @@ struct stats_server {
 	struct sessions_budget budget; /* left for every /sessions listing, refilled with time */
 	uint64_t budget_us;            /* when it was last refilled */
 	struct client clients[STATS_MAX_CONNECTIONS];
+	bool loopback_only; /* bound to 127.0.0.0/8 or ::1: answers local clients only */
 	int port;
 	char last_error[256]; /* last message from libmicrohttpd, for start-up failures */
 };
@@ -82,7 +84,7 @@ static enum route find_route(const char *url)
 	return ROUTE_NONE;
 }
 
-static void mhd_logger(void *cls, const char *fmt, va_list ap)
+X25LO_PRINTF(2, 0) static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
 	struct stats_server *s = cls;
 	va_list copy;
@@ -273,6 +275,36 @@ static enum MHD_Result send_sessions(struct stats_server *s, struct MHD_Connecti
 	return queue(conn, MHD_HTTP_OK, r);
 }
 
+/*
+ * A web page can reach a server bound to loopback through DNS rebinding: its own name
+ * resolves to 127.0.0.1 and the browser sends that name as Host. Such a server answers only
+ * requests addressed to an IP literal or "localhost" (docs/security.md).
+ */
+static bool host_allowed(const struct stats_server *s, struct MHD_Connection *conn)
+{
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	unsigned char addr[sizeof(struct in6_addr)];
+	char name[256];
+	size_t len;
+
+	if (!s->loopback_only || !host)
+		return true; /* browsers always send Host */
+	if (host[0] == '[') {
+		len = strcspn(host + 1, "]");
+		if (host[1 + len] != ']' || len >= sizeof(name))
+			return false;
+		memcpy(name, host + 1, len);
+		name[len] = '\0';
+		return inet_pton(AF_INET6, name, addr) == 1;
+	}
+	len = strcspn(host, ":");
+	if (len >= sizeof(name))
+		return false;
+	memcpy(name, host, len);
+	name[len] = '\0';
+	return inet_pton(AF_INET, name, addr) == 1 || strcasecmp(name, "localhost") == 0;
+}
+
 static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				      const char *version, const char *upload_data, size_t *upload_data_size,
 				      void **con_cls)
@@ -301,6 +333,11 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 		return MHD_YES;
 	}
 
+	if (!host_allowed(s, conn))
+		return send_response(s, conn, MHD_HTTP_FORBIDDEN,
+				     "403 this server answers local clients only: address it as 127.0.0.1, [::1] or "
+				     "localhost, or bind it elsewhere with stats-bind\n",
+				     false, TEXT_TYPE);
 	if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0)
 		return send_response(s, conn, MHD_HTTP_OK, NULL, false, NULL);
 	switch (route) {
@@ -478,6 +515,8 @@ struct stats_server *stats_server_start(struct relay *relay, const char *bind_ad
 	}
 	s->relay = relay;
 	s->mhd_watch.fd = -1;
+	s->loopback_only = ipv6 ? IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&ss)->sin6_addr)
+				: (ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
 	timer_init(&s->timer, on_timer, s);
 	timer_init(&s->deadline_timer, on_deadline, s);
 	/* External epoll mode: no thread of its own; MHD_run is called from the loop. */

@@ -21,6 +21,7 @@ struct loop {
 	struct io_watch timer_watch;
 	struct timer_queue *queues; /* first: own_timers */
 	struct timer_queue own_timers;
+	uint64_t running_timers_ms; /* the "now" of loop_run_timers while it runs, else 0 */
 };
 
 uint64_t loop_now_ms(void)
@@ -142,6 +143,9 @@ void timer_init(struct timer *t, timer_callback cb, void *ctx)
 
 void timer_set(struct timer_queue *q, struct timer *t, uint64_t at_ms)
 {
+	/* Set again from a timer callback for "now": it runs in the next pass, not this one, round and round. */
+	if (q->loop->running_timers_ms && at_ms <= q->loop->running_timers_ms)
+		at_ms = q->loop->running_timers_ms + 1;
 	timer_cancel(t);
 	deadline_add(&q->list, &t->deadline, at_ms ? at_ms : 1);
 	t->queue = q;
@@ -167,6 +171,7 @@ uint64_t loop_next_deadline(const struct loop *loop)
 
 void loop_run_timers(struct loop *loop, uint64_t now_ms)
 {
+	loop->running_timers_ms = now_ms;
 	for (struct timer_queue *q = loop->queues; q; q = q->next) {
 		struct deadline *d;
 
@@ -178,6 +183,7 @@ void loop_run_timers(struct loop *loop, uint64_t now_ms)
 			t->cb(t->ctx);
 		}
 	}
+	loop->running_timers_ms = 0;
 }
 
 /*

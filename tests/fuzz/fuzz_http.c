@@ -311,6 +311,22 @@ static bool skip(const uint8_t **p, const uint8_t *end, const char *s)
 	return true;
 }
 
+/* A Host value (letters, digits, ".:-") the stats server bound to loopback answers: IPv4 or localhost. */
+static bool local_host(const uint8_t *host, size_t len)
+{
+	char name[64];
+	struct in_addr addr;
+	size_t n = 0;
+
+	while (n < len && host[n] != ':')
+		n++;
+	if (n >= sizeof(name))
+		return false;
+	memcpy(name, host, n);
+	name[n] = '\0';
+	return inet_pton(AF_INET, name, &addr) == 1 || strcmp(name, "localhost") == 0;
+}
+
 /*
  * The status a plain request must get when it is all a connection sends: "METHOD PATH
  * HTTP/1.1", a Host header, an empty line; PATH of lower-case letters and slashes, /sessions
@@ -320,7 +336,7 @@ static unsigned expected_status(const uint8_t *p, size_t len)
 {
 	static const char *const allowed[] = {"GET ", "HEAD ", "OPTIONS "}, *const refused[] = {"POST ", "PUT ", "DELETE "};
 	static const char *const routes[] = {"/varz", "/debug/vars", "/metrics", "/sessions"};
-	const uint8_t *end = p + len, *path;
+	const uint8_t *end = p + len, *path, *host;
 	size_t path_len, n;
 	bool known = false, ok = false, bad = false;
 
@@ -343,6 +359,7 @@ static unsigned expected_status(const uint8_t *p, size_t len)
 	}
 	if (!skip(&p, end, " HTTP/1.1\r\nHost: "))
 		return 0;
+	host = p;
 	n = span(p, end, "abcdefghijklmnopqrstuvwxyz0123456789.:-");
 	if (n == 0)
 		return 0;
@@ -351,7 +368,10 @@ static unsigned expected_status(const uint8_t *p, size_t len)
 		return 0;
 	if (!known)
 		return 404;
-	return ok ? 200 : 405;
+	if (!ok)
+		return 405;
+	/* The server is bound to 127.0.0.1: a Host other than an address or localhost is refused. */
+	return local_host(host, n) ? 200 : 403;
 }
 
 /* ---- the client, run once per turn of the loop ---- */

@@ -524,7 +524,7 @@ static void *http_client(void *arg)
 	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
 	stuck = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	CLIENT_CHECK(stuck >= 0 && connect(stuck, (struct sockaddr *)&sin, sizeof(sin)) == 0, "connect: %m");
-	CLIENT_CHECK(write(stuck, "GET /varz HTTP/1.1\r\nHost: x", 27) == 27, "write: %m");
+	CLIENT_CHECK(write(stuck, "GET /varz HTTP/1.1\r\nHost: l", 27) == 27, "write: %m");
 
 	r = http_request(t->port, "GET", "/varz");
 	CLIENT_CHECK(r && strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0, "GET /varz: %s", show(r));
@@ -590,8 +590,8 @@ static void *http_client(void *arg)
 	free(r);
 
 	/* Keep-alive: two requests on one connection are both answered; the first keeps it open. */
-	static const char two[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
-				  "GET /varz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	static const char two[] = "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n"
+				  "GET /varz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
 	r = http_exchange(t->port, two, sizeof(two) - 1);
 	CLIENT_CHECK(r && strstr(r, "\nx25lo_calls_active 1\n") && strstr(r, "\n\"calls_active\": 1,\n"),
 		     "two requests on one connection: %s", show(r));
@@ -610,6 +610,17 @@ static void *http_client(void *arg)
 	free(r);
 	r = http_request(t->port, "GET", "/varz");
 	CLIENT_CHECK(r && strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0, "GET /varz after garbage: %s", show(r));
+	free(r);
+
+	/* Bound to loopback, it answers only requests addressed to an address or localhost (DNS rebinding). */
+	static const char rebound[] = "GET /varz HTTP/1.1\r\nHost: evil.example:8004\r\nConnection: close\r\n\r\n";
+	r = http_exchange(t->port, rebound, sizeof(rebound) - 1);
+	CLIENT_CHECK(r && strncmp(r, "HTTP/1.1 403 ", 13) == 0 && !strstr(r, "calls_active"),
+		     "GET /varz with Host evil.example: %s", show(r));
+	free(r);
+	static const char literal[] = "GET /varz HTTP/1.1\r\nHost: 127.0.0.1:8004\r\nConnection: close\r\n\r\n";
+	r = http_exchange(t->port, literal, sizeof(literal) - 1);
+	CLIENT_CHECK(r && strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0, "GET /varz with Host 127.0.0.1: %s", show(r));
 	free(r);
 
 	if (stuck >= 0)
@@ -1001,7 +1012,7 @@ static void sessions_entry_of_the_longest_call_fits(void **state)
 /* One request on a keep-alive connection; true when a whole 200 answer came back. */
 static bool keepalive_get(int fd)
 {
-	static const char req[] = "GET /varz HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char req[] = "GET /varz HTTP/1.1\r\nHost: localhost\r\n\r\n";
 	char buf[16384];
 	size_t len = 0;
 	const char *end = NULL, *cl;
@@ -1036,7 +1047,7 @@ static bool closed_by_server(int fd)
 static void *slow_clients(void *arg)
 {
 	static const char trickle[] = "GET /varz HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-	static const char varz[] = "GET /varz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	static const char varz[] = "GET /varz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
 	struct http_test *t = arg;
 	uint64_t t0 = wall_ms(), connected[TRICKLERS], cut[TRICKLERS] = {0}, answered = 0;
 	int trickler[TRICKLERS], keep, normal;
@@ -1256,7 +1267,7 @@ static void bench_phase(struct http_test *t, unsigned step)
 /* n clients send GET /sessions?limit=0 at once, wait a second, then read everything (and drop it). */
 static void bench_clients(struct http_test *t, unsigned n)
 {
-	static const char req[] = "GET /sessions?limit=0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	static const char req[] = "GET /sessions?limit=0 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
 	struct pollfd *p = calloc(n, sizeof(*p));
 	uint64_t start = wall_ms();
 	unsigned open = n;
