@@ -73,6 +73,7 @@ static void test_defaults_are_goxots(void **state)
 	assert_int_equal(p.opts.messages_per_call, 1);
 	assert_false(p.opts.latency || p.opts.strict || p.opts.leak_check);
 	assert_null(p.opts.json_path);
+	assert_null(p.opts.xot);
 	assert_string_equal(p.err, "");
 	parse_free(&p);
 }
@@ -132,6 +133,63 @@ static void test_long_options_set_the_extras(void **state)
 	assert_int_equal(p.opts.connect_timeout_ms, 700);
 	assert_string_equal(p.opts.json_path, "-");
 	parse_free(&p);
+}
+
+static void test_xot_endpoints_for_sender_and_receiver(void **state)
+{
+	struct parse p;
+
+	parse_args(&p, "--xot", "gw.example:2000", "-W", "100", NULL);
+	assert_int_equal(p.result, STRESS_PARSE_RUN);
+	assert_string_equal(p.opts.xot, "gw.example:2000");
+	assert_string_equal(p.opts.xot_host, "gw.example");
+	assert_string_equal(p.opts.xot_port, "2000");
+	parse_free(&p);
+
+	parse_args(&p, "--xot", "[::1]", NULL); /* the port defaults to XOT's 1998 */
+	assert_int_equal(p.result, STRESS_PARSE_RUN);
+	assert_string_equal(p.opts.xot_host, "::1");
+	assert_string_equal(p.opts.xot_port, "1998");
+	parse_free(&p);
+
+	/* a receiver: [ADDR:]PORT, and -r may come after --xot */
+	parse_args(&p, "--xot", "0", "-r", NULL);
+	assert_int_equal(p.result, STRESS_PARSE_RUN);
+	assert_string_equal(p.opts.xot_host, "");
+	assert_string_equal(p.opts.xot_port, "0");
+	parse_free(&p);
+	parse_args(&p, "-r", "--xot=127.0.0.1:1998", NULL);
+	assert_int_equal(p.result, STRESS_PARSE_RUN);
+	assert_string_equal(p.opts.xot_host, "127.0.0.1");
+	parse_free(&p);
+}
+
+/* What XOT mode cannot take: the message says why and what to do. */
+static void test_xot_refusals_say_why(void **state)
+{
+	static const char *const cases[][3] = {
+		{ "127.0.0.1", "--leak-check",
+		  "--leak-check reads /proc/net/x25/socket, where XOT calls never appear" },
+		{ "1998", NULL, "a sender needs the peer's HOST:PORT (a port alone is for -r)" },
+		{ "host:0", NULL, "port 0 is only for -r" },
+		{ "host:70000", NULL, "the port must be a number from 0 to 65535" },
+		{ "[::1", NULL, "an IPv6 address goes in brackets" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct parse p;
+		char *value = strdup(cases[i][0]);
+
+		if (cases[i][1])
+			parse_args(&p, "--xot", value, cases[i][1], NULL);
+		else
+			parse_args(&p, "--xot", value, NULL);
+		if (p.result != STRESS_PARSE_EXIT_USAGE || !strstr(p.err, cases[i][2]) ||
+		    !strstr(p.err, GOXOT_USAGE))
+			fail_msg("--xot '%s': result %d, stderr:\n%s", cases[i][0], p.result, p.err);
+		parse_free(&p);
+		free(value);
+	}
 }
 
 static void test_zero_means_what_goxot_says(void **state)
@@ -255,7 +313,7 @@ static void test_help_lists_every_option_and_exits_zero(void **state)
 		"-N threads", "-l bufsize", "-d start,end", "-b backoff_ms", "-T runtime",
 		"-n maxcalls", "-r ", "-a local_addr", "-W window_size", "-P packet_size",
 		"--connect-timeout MS", "--messages N", "--latency", "--json FILE", "--strict",
-		"--leak-check", "--help", "--version", "Exit status",
+		"--leak-check", "--xot HOST:PORT", "--help", "--version", "Exit status",
 	};
 	struct parse p;
 
@@ -290,6 +348,8 @@ int main(void)
 		cmocka_unit_test(test_article_sender_command_is_accepted),
 		cmocka_unit_test(test_article_receiver_command_is_accepted),
 		cmocka_unit_test(test_long_options_set_the_extras),
+		cmocka_unit_test(test_xot_endpoints_for_sender_and_receiver),
+		cmocka_unit_test(test_xot_refusals_say_why),
 		cmocka_unit_test(test_zero_means_what_goxot_says),
 		cmocka_unit_test(test_packet_size_rounds_down_to_a_power_of_two_with_a_warning),
 		cmocka_unit_test(test_bad_values_are_refused_with_a_clear_message),

@@ -631,7 +631,7 @@ static void vc_up(struct pair *p, int modulo, uint8_t packet_log2, uint8_t windo
 	call.fac.window_in = call.fac.window_out = window;
 	request_len = xotlib_build_call_request(request, sizeof(request), &call);
 	peer_send(p, accepted, 11);
-	assert_int_equal(xotlib_vc_call(&p->vc, &call, 1000, -1), XOTLIB_OK);
+	assert_int_equal(xotlib_vc_call(&p->vc, &call, 1000), XOTLIB_OK);
 	peer_expect(p, request, request_len);
 	assert_int_equal(p->vc.state, XOTLIB_VC_DATA);
 }
@@ -643,7 +643,7 @@ static void test_call_refused_with_clear_keeps_cause_and_confirms(void **state)
 
 	pair_open(&p);
 	peer_send(&p, BYTES(0x10, 0x01, 0x13, 0x0D, 0x43)); /* §8 item 22 */
-	assert_int_equal(xotlib_vc_call(&p.vc, &call, 1000, -1), XOTLIB_CLEARED);
+	assert_int_equal(xotlib_vc_call(&p.vc, &call, 1000), XOTLIB_CLEARED);
 	assert_int_equal(p.vc.cause, 0x0D);
 	assert_int_equal(p.vc.diag, 0x43);
 	assert_non_null(strstr(p.vc.why, "0x0d"));
@@ -665,7 +665,7 @@ static void test_call_request_always_carries_flow_control_facilities(void **stat
 	/* a bare CALL ACCEPTED leaves the values requested, here the defaults */
 	peer_send(&p, BYTES(0x10, 0x01, 0xFB, 0x00, 0x00)); /* RESTART: discarded (RFC 1613 §6.4) */
 	peer_send(&p, BYTES(0x10, 0x01, 0x0F));
-	assert_int_equal(xotlib_vc_call(&p.vc, &call, 1000, -1), XOTLIB_OK);
+	assert_int_equal(xotlib_vc_call(&p.vc, &call, 1000), XOTLIB_OK);
 	peer_expect(&p, BYTES(0x10, 0x01, 0x0B, 0x44, 0x22, 0x22, 0x11, 0x11, 0x06, 0x42, 0x07,
 			      0x07, 0x43, 0x02, 0x02));
 	assert_int_equal(p.vc.send_packet, 128);
@@ -684,7 +684,7 @@ static void test_call_accepted_facilities_are_adopted_and_checked(void **state)
 	call.fac.window_in = call.fac.window_out = 7;
 	/* byte 1 is the called end's direction: the caller receives per byte 1, sends per byte 2 */
 	peer_send(&p, BYTES(0x10, 0x01, 0x0F, 0x00, 0x06, 0x42, 0x08, 0x09, 0x43, 0x03, 0x05));
-	assert_int_equal(xotlib_vc_call(&p.vc, &call, 1000, -1), XOTLIB_OK);
+	assert_int_equal(xotlib_vc_call(&p.vc, &call, 1000), XOTLIB_OK);
 	assert_int_equal(p.vc.recv_packet, 256);
 	assert_int_equal(p.vc.send_packet, 512);
 	assert_int_equal(p.vc.recv_window, 3);
@@ -695,29 +695,29 @@ static void test_call_accepted_facilities_are_adopted_and_checked(void **state)
 	/* window 0 (§8 item 20) would never let data out: refused */
 	pair_open(&p);
 	peer_send(&p, BYTES(0x10, 0x01, 0x0F, 0x00, 0x03, 0x43, 0x00, 0x00));
-	assert_int_equal(xotlib_vc_call(&p.vc, &call, 1000, -1), XOTLIB_PROTOCOL);
+	assert_int_equal(xotlib_vc_call(&p.vc, &call, 1000), XOTLIB_PROTOCOL);
 	assert_int_equal(p.vc.diag, XOTLIB_DIAG_INVALID_FACILITY_PARAMETER);
 	pair_close(&p);
 
 	/* a window of 8 on modulo 8, a modulo-128 answer to a modulo-8 call */
 	pair_open(&p);
 	peer_send(&p, BYTES(0x10, 0x01, 0x0F, 0x00, 0x03, 0x43, 0x08, 0x08));
-	assert_int_equal(xotlib_vc_call(&p.vc, &call, 1000, -1), XOTLIB_PROTOCOL);
+	assert_int_equal(xotlib_vc_call(&p.vc, &call, 1000), XOTLIB_PROTOCOL);
 	pair_close(&p);
 	pair_open(&p);
 	peer_send(&p, BYTES(0x20, 0x01, 0x0F));
-	assert_int_equal(xotlib_vc_call(&p.vc, &call, 1000, -1), XOTLIB_PROTOCOL);
+	assert_int_equal(xotlib_vc_call(&p.vc, &call, 1000), XOTLIB_PROTOCOL);
 	assert_int_equal(p.vc.diag, XOTLIB_DIAG_INVALID_GFI);
 	pair_close(&p);
 
 	/* DATA instead of an answer, and no answer at all */
 	pair_open(&p);
 	peer_send(&p, BYTES(0x10, 0x01, 0x00, 'x'));
-	assert_int_equal(xotlib_vc_call(&p.vc, &call, 1000, -1), XOTLIB_PROTOCOL);
+	assert_int_equal(xotlib_vc_call(&p.vc, &call, 1000), XOTLIB_PROTOCOL);
 	assert_int_equal(p.vc.diag, XOTLIB_DIAG_TYPE_INVALID_P2);
 	pair_close(&p);
 	pair_open(&p);
-	assert_int_equal(xotlib_vc_call(&p.vc, &call, 20, -1), XOTLIB_TIMEOUT);
+	assert_int_equal(xotlib_vc_call(&p.vc, &call, 20), XOTLIB_TIMEOUT);
 	assert_non_null(strstr(p.vc.why, "CALL REQUEST"));
 	pair_close(&p);
 }
@@ -1056,6 +1056,30 @@ static void test_clear_waits_for_confirmation_within_bounds(void **state)
 	pair_close(&p);
 }
 
+static void test_wake_fd_ends_waits_but_not_the_clear(void **state)
+{
+	struct pair p;
+	uint8_t buf[16];
+	size_t len;
+	bool q;
+	int wake[2];
+
+	pair_open(&p);
+	vc_up(&p, 8, 7, 2);
+	assert_int_equal(pipe(wake), 0);
+	p.vc.wake_fd = wake[0];
+	assert_int_equal(write(wake[1], "x", 1), 1);
+	assert_int_equal(xotlib_vc_recv_record(&p.vc, buf, sizeof(buf), &len, &q, 1000),
+			 XOTLIB_WOKEN);
+	/* a program stopping still clears, and waits for the confirmation */
+	peer_send(&p, BYTES(0x10, 0x01, 0x17));
+	assert_int_equal(xotlib_vc_clear(&p.vc, 0, 0, 1000), XOTLIB_OK);
+	peer_expect(&p, BYTES(0x10, 0x01, 0x13, 0x00, 0x00));
+	close(wake[0]);
+	close(wake[1]);
+	pair_close(&p);
+}
+
 static void test_called_end_negotiates_and_answers(void **state)
 {
 	struct pair p;
@@ -1066,7 +1090,7 @@ static void test_called_end_negotiates_and_answers(void **state)
 	peer_send(&p, BYTES(0x20, 0x00, 0xFB, 0x00, 0x00)); /* discarded before the call */
 	peer_send(&p, BYTES(0x20, 0x05, 0x0B, 0x44, 0x22, 0x22, 0x11, 0x11, 0x06, 0x42, 0x0C, 0x08,
 			    0x43, 0x64, 0x03));
-	assert_int_equal(xotlib_vc_wait_call(&p.vc, &call, 1000, -1), XOTLIB_OK);
+	assert_int_equal(xotlib_vc_wait_call(&p.vc, &call, 1000), XOTLIB_OK);
 	assert_int_equal(call.modulo, 128);
 	assert_string_equal(call.called, "2222");
 	assert_string_equal(call.calling, "1111");
@@ -1082,7 +1106,7 @@ static void test_called_end_negotiates_and_answers(void **state)
 	/* a call asking for a window of 9 on modulo 8 is refused with a diagnostic */
 	pair_open(&p);
 	peer_send(&p, BYTES(0x10, 0x05, 0x0B, 0x00, 0x03, 0x43, 0x09, 0x09));
-	assert_int_equal(xotlib_vc_wait_call(&p.vc, &call, 1000, -1), XOTLIB_PROTOCOL);
+	assert_int_equal(xotlib_vc_wait_call(&p.vc, &call, 1000), XOTLIB_PROTOCOL);
 	assert_int_equal(p.vc.diag, XOTLIB_DIAG_INVALID_FACILITY_PARAMETER);
 	peer_send(&p, BYTES(0x10, 0x05, 0x17));
 	assert_int_equal(xotlib_vc_refuse(&p.vc, XOTLIB_CAUSE_DTE_ORIGINATED, p.vc.diag, 1000),
@@ -1092,7 +1116,7 @@ static void test_called_end_negotiates_and_answers(void **state)
 
 	/* no call at all */
 	pair_open(&p);
-	assert_int_equal(xotlib_vc_wait_call(&p.vc, &call, 20, -1), XOTLIB_TIMEOUT);
+	assert_int_equal(xotlib_vc_wait_call(&p.vc, &call, 20), XOTLIB_TIMEOUT);
 	pair_close(&p);
 }
 
@@ -1128,6 +1152,7 @@ int main(void)
 		cmocka_unit_test(test_sequence_and_size_errors_are_protocol_errors),
 		cmocka_unit_test(test_reset_clear_and_interrupt_during_data),
 		cmocka_unit_test(test_clear_waits_for_confirmation_within_bounds),
+		cmocka_unit_test(test_wake_fd_ends_waits_but_not_the_clear),
 		cmocka_unit_test(test_called_end_negotiates_and_answers),
 	};
 

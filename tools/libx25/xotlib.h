@@ -368,6 +368,7 @@ struct xotlib_vc {
 	/* settings: xotlib_vc_init's defaults, change before the call */
 	int ack_delay_ms;  /* 100 */
 	size_t max_record; /* XOTLIB_RECORD_MAX */
+	int wake_fd;       /* -1; readable: every wait but xotlib_vc_clear's ends, XOTLIB_WOKEN */
 
 	/* after a result other than XOTLIB_OK */
 	/* XOTLIB_CLEARED, XOTLIB_RESET: the peer's; XOTLIB_PROTOCOL: ours to clear with */
@@ -416,14 +417,14 @@ void xotlib_vc_free(struct xotlib_vc *vc);
  * encoded.
  */
 enum xotlib_result xotlib_vc_call(struct xotlib_vc *vc, const struct xotlib_call *call,
-				  int timeout_ms, int wake_fd);
+				  int timeout_ms);
 
 /*
  * Wait for a CALL REQUEST (other packets before it are discarded, RFC 1613 §6.1) and parse
  * it into *call. XOTLIB_PROTOCOL when it is malformed or asks for facility values out of range.
  */
 enum xotlib_result xotlib_vc_wait_call(struct xotlib_vc *vc, struct xotlib_call *call,
-				       int timeout_ms, int wake_fd);
+				       int timeout_ms);
 
 /*
  * What a Linux listener with facilities own would agree to (docs/linux-x25.md §3.3): each

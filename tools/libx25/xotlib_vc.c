@@ -58,6 +58,7 @@ int xotlib_vc_init(struct xotlib_vc *vc, int fd)
 	vc->state = XOTLIB_VC_READY;
 	vc->modulo = 8;
 	vc->ack_delay_ms = 100;
+	vc->wake_fd = -1;
 	vc->max_record = XOTLIB_RECORD_MAX;
 	vc->reader = malloc(sizeof(*vc->reader));
 	vc->out_cap = OUT_BUFFER;
@@ -420,7 +421,7 @@ static void enter_data(struct xotlib_vc *vc, bool send_is_in)
 }
 
 enum xotlib_result xotlib_vc_call(struct xotlib_vc *vc, const struct xotlib_call *call,
-				  int timeout_ms, int wake_fd)
+				  int timeout_ms)
 {
 	struct xotlib_call request = *call;
 	uint8_t packet[XOTLIB_PACKET_MAX];
@@ -455,7 +456,7 @@ enum xotlib_result xotlib_vc_call(struct xotlib_vc *vc, const struct xotlib_call
 		size_t in_len;
 		struct xotlib_packet p;
 
-		result = next_packet(vc, deadline, wake_fd, &in, &in_len);
+		result = next_packet(vc, deadline, vc->wake_fd, &in, &in_len);
 		if (result == XOTLIB_TIMEOUT)
 			return fail(vc, result, "no answer to the CALL REQUEST within %d ms",
 				    timeout_ms);
@@ -506,7 +507,7 @@ enum xotlib_result xotlib_vc_call(struct xotlib_vc *vc, const struct xotlib_call
 }
 
 enum xotlib_result xotlib_vc_wait_call(struct xotlib_vc *vc, struct xotlib_call *call,
-				       int timeout_ms, int wake_fd)
+				       int timeout_ms)
 {
 	uint64_t deadline = deadline_after(timeout_ms);
 
@@ -516,7 +517,7 @@ enum xotlib_result xotlib_vc_wait_call(struct xotlib_vc *vc, struct xotlib_call 
 		const char *why;
 		uint8_t diag;
 
-		enum xotlib_result result = next_packet(vc, deadline, wake_fd, &in, &in_len);
+		enum xotlib_result result = next_packet(vc, deadline, vc->wake_fd, &in, &in_len);
 		if (result == XOTLIB_TIMEOUT)
 			return fail(vc, result, "no CALL REQUEST within %d ms", timeout_ms);
 		if (result != XOTLIB_OK)
@@ -630,7 +631,7 @@ enum xotlib_result xotlib_vc_send_record(struct xotlib_vc *vc, const uint8_t *da
 			size_t in_len;
 
 			enum xotlib_result result =
-				next_packet(vc, deadline_after(timeout_ms), -1, &in, &in_len);
+				next_packet(vc, deadline_after(timeout_ms), vc->wake_fd, &in, &in_len);
 			if (result == XOTLIB_TIMEOUT)
 				return fail(vc, result,
 					    "the send window stayed closed for %d ms (%u packets "
@@ -698,7 +699,7 @@ enum xotlib_result xotlib_vc_recv_record(struct xotlib_vc *vc, uint8_t *buf, siz
 
 		const uint8_t *in;
 		size_t in_len;
-		result = next_packet(vc, deadline_after(timeout_ms), -1, &in, &in_len);
+		result = next_packet(vc, deadline_after(timeout_ms), vc->wake_fd, &in, &in_len);
 		if (result == XOTLIB_TIMEOUT) {
 			size_t partial =
 				vc->rx_partial ? vc->rx_len - vc->rx_partial_at - RECORD_PREFIX : 0;

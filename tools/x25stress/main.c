@@ -55,9 +55,14 @@ int main(int argc, char **argv)
 	started_ns = x25_monotonic_ns();
 	if (stress_run_init(&run, &opts, time(NULL)) < 0)
 		return STRESS_EXIT_USAGE;
+	if (opts.xot && stress_xot_prepare(&run) < 0) {
+		stress_run_destroy(&run);
+		return STRESS_EXIT_USAGE;
+	}
 
 	if (opts.receiver)
-		rc = stress_receiver_run(&run, signal_fd, &signo);
+		rc = opts.xot ? stress_xot_receiver_run(&run, signal_fd, &signo)
+			      : stress_receiver_run(&run, signal_fd, &signo);
 	else
 		rc = stress_sender_run(&run, signal_fd, &signo);
 	ended_ns = x25_monotonic_ns();

@@ -1,5 +1,6 @@
 /* options.c - x25stress's command line: goxot's flags and the long options; usage, help. */
 #include "x25stress.h"
+#include "xotlib.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -15,6 +16,7 @@ enum {
 	OPT_JSON,
 	OPT_STRICT,
 	OPT_LEAK_CHECK,
+	OPT_XOT,
 	OPT_VERSION,
 };
 
@@ -59,6 +61,10 @@ static const struct option_doc option_docs[] = {
 	{ OPT_LEAK_CHECK, "leak-check", no_argument, NULL,
 	  "after the run, wait up to 12 s for X.25 sockets in clearing states and orphans to go "
 	  "from /proc/net/x25/socket, then report those left" },
+	{ OPT_XOT, "xot", required_argument, "HOST:PORT",
+	  "speak XOT (RFC 1613, X.25 over TCP) to HOST:PORT instead of AF_X25: no kernel X.25 "
+	  "needed. PORT defaults to 1998; IPv6 as [addr]:port. With -r, listen on [ADDR:]PORT "
+	  "(all addresses if ADDR is left out; port 0 picks a free one)" },
 	{ 'h', "help", no_argument, NULL, "show this help" },
 	{ OPT_VERSION, "version", no_argument, NULL, "show the version" },
 };
@@ -337,10 +343,45 @@ static bool apply_option(struct stress_options *opts, int key, char *value, FILE
 	case OPT_LEAK_CHECK:
 		opts->leak_check = true;
 		return true;
+	case OPT_XOT:
+		opts->xot = value;
+		return true;
 	default:
 		fprintf(err, "%s: internal error: option key %d has no handler\n", argv0, key);
 		return false;
 	}
+}
+
+/* --xot's value, now that -r is known, and what XOT mode cannot do. */
+static bool check_xot(struct stress_options *opts, FILE *err, const char *argv0)
+{
+	char error[200];
+
+	if (opts->leak_check) {
+		fprintf(err, "%s: --leak-check reads /proc/net/x25/socket, where XOT calls never "
+			     "appear (they are TCP connections): drop --leak-check or --xot\n",
+			argv0);
+		return false;
+	}
+	if (xotlib_parse_endpoint(opts->xot, opts->receiver, opts->xot_host, sizeof(opts->xot_host),
+				  opts->xot_port, sizeof(opts->xot_port), error,
+				  sizeof(error)) < 0) {
+		fprintf(err, "%s: --xot %s\n", argv0, error);
+		return false;
+	}
+	if (!opts->receiver && (opts->xot_host[0] == '\0' ||
+				strspn(opts->xot_host, "0123456789") == strlen(opts->xot_host))) {
+		fprintf(err, "%s: --xot '%s': a sender needs the peer's HOST:PORT (a port alone is "
+			     "for -r)\n",
+			argv0, opts->xot);
+		return false;
+	}
+	if (!opts->receiver && strcmp(opts->xot_port, "0") == 0) {
+		fprintf(err, "%s: --xot '%s': port 0 is only for -r (any free port)\n", argv0,
+			opts->xot);
+		return false;
+	}
+	return true;
 }
 
 enum stress_parse_result stress_options_parse(struct stress_options *opts, int argc, char **argv,
@@ -386,6 +427,10 @@ enum stress_parse_result stress_options_parse(struct stress_options *opts, int a
 	if (optind < argc) {
 		fprintf(err, "%s: unexpected argument '%s' (all settings are options)\n", argv0,
 			argv[optind]);
+		stress_print_usage(err, argv0);
+		return STRESS_PARSE_EXIT_USAGE;
+	}
+	if (opts->xot && !check_xot(opts, err, argv0)) {
 		stress_print_usage(err, argv0);
 		return STRESS_PARSE_EXIT_USAGE;
 	}

@@ -103,19 +103,14 @@ static void start_echo(struct stress_run *run, int sock)
 	}
 }
 
-int stress_receiver_run(struct stress_run *run, int signal_fd, int *signo)
+void stress_accept_loop(struct stress_run *run, int listener, int signal_fd, int *signo,
+			stress_take_fn take, void *arg)
 {
-	int listener = open_listener(run);
 	struct pollfd waits[2] = {
 		{ .fd = listener, .events = POLLIN },
 		{ .fd = signal_fd, .events = POLLIN },
 	};
 
-	*signo = 0;
-	if (listener < 0)
-		return -1;
-	printf("Receiver listening for X.25 calls...\n");
-	fflush(stdout); /* scripts wait for this line before starting senders */
 	while (*signo == 0) {
 		if (poll(waits, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -132,7 +127,7 @@ int stress_receiver_run(struct stress_run *run, int signal_fd, int *signo)
 		}
 		if (!(waits[0].revents & POLLIN))
 			continue;
-		struct sockaddr_x25 peer;
+		struct sockaddr_storage peer;
 		socklen_t peer_len = sizeof(peer);
 		int sock = accept4(listener, (struct sockaddr *)&peer, &peer_len, SOCK_CLOEXEC);
 		if (sock < 0) {
@@ -140,9 +135,28 @@ int stress_receiver_run(struct stress_run *run, int signal_fd, int *signo)
 			perror("accept");
 			continue;
 		}
-		stress_count(&run->counters.calls_received);
-		start_echo(run, sock);
+		take(run, sock, &peer, peer_len, arg);
 	}
+}
+
+/* An accepted AF_X25 call: counted, and echoed by a thread of its own. */
+static void take_call(struct stress_run *run, int sock, const struct sockaddr_storage *peer,
+		      socklen_t peer_len, void *arg)
+{
+	stress_count(&run->counters.calls_received);
+	start_echo(run, sock);
+}
+
+int stress_receiver_run(struct stress_run *run, int signal_fd, int *signo)
+{
+	int listener = open_listener(run);
+
+	*signo = 0;
+	if (listener < 0)
+		return -1;
+	printf("Receiver listening for X.25 calls...\n");
+	fflush(stdout); /* scripts wait for this line before starting senders */
+	stress_accept_loop(run, listener, signal_fd, signo, take_call, NULL);
 	close(listener);
 	stress_run_stop(run);
 	return 0;

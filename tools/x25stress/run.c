@@ -3,6 +3,7 @@
 #include "x25lib.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,9 @@ int stress_run_init(struct stress_run *run, const struct stress_options *opts, t
 
 void stress_run_destroy(struct stress_run *run)
 {
+	if (run->xot_peer)
+		freeaddrinfo(run->xot_peer);
+	run->xot_peer = NULL;
 	latency_free(&run->call_setup);
 	latency_free(&run->echo);
 	if (run->stop_fd >= 0)

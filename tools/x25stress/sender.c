@@ -55,28 +55,9 @@ long stress_first_mismatch(const uint8_t *want, const uint8_t *got, size_t len)
 
 /* --- the call threads --- */
 
-struct sender {
-	struct stress_run *run;
-	unsigned index;     /* "Thread <index>" in messages, 0-based as goxot */
-	unsigned seed;      /* rand_r state */
-	unsigned messages;  /* messages sent on connected calls: the pattern's call id */
-	uint8_t *send_buf, *recv_buf;
-	struct latency_samples call_setup, echo;
-	atomic_int *running; /* threads still running; the last one out signals done_fd */
-	int done_fd;
-	pthread_t thread;
-};
-
-/* One call, identified for messages. */
-struct call {
-	int sock;
-	char calling[STRESS_ADDR_BUF];
-	char called[STRESS_ADDR_BUF];
-};
-
 enum connect_result { CONNECTED, CONNECT_FAILED, CONNECT_TIMED_OUT, CONNECT_ABANDONED };
 
-static bool stop_requested(const struct stress_run *run)
+bool stress_stop_requested(const struct stress_run *run)
 {
 	struct pollfd stop = { .fd = run->stop_fd, .events = POLLIN };
 
@@ -88,8 +69,7 @@ static bool past_deadline(const struct stress_run *run)
 	return x25_monotonic_ns() >= run->deadline_ns;
 }
 
-/* goxot's pause after a failure; it ends early when the run is stopped. */
-static void back_off(const struct stress_run *run, int ms)
+void stress_back_off(const struct stress_run *run, int ms)
 {
 	struct pollfd stop = { .fd = run->stop_fd, .events = POLLIN };
 
@@ -104,7 +84,7 @@ static uint64_t random_u64(unsigned *seed)
 	return (high << 31) | low;
 }
 
-static void print_cause(const struct sender *s, const struct call *call, int error)
+static void print_cause(const struct stress_sender *s, const struct stress_call *call, int error)
 {
 	struct x25_causediag causediag;
 
@@ -123,7 +103,8 @@ static void print_cause(const struct sender *s, const struct call *call, int err
  * Place the call without blocking (x25_connect_start says why), waiting on the stop eventfd
  * as well, so that a stop request or --connect-timeout can end the wait.
  */
-static enum connect_result place_call(struct sender *s, struct call *call, int *error)
+static enum connect_result place_call(struct stress_sender *s, struct stress_call *call,
+				      int *error)
 {
 	struct stress_run *run = s->run;
 	struct pollfd waits[2] = {
@@ -150,16 +131,45 @@ static enum connect_result place_call(struct sender *s, struct call *call, int *
 	return *error == 0 ? CONNECTED : CONNECT_FAILED;
 }
 
+size_t stress_next_message(struct stress_sender *s)
+{
+	size_t len = (size_t)(rand_r(&s->seed) % s->run->opts->max_message) + 1;
+
+	s->send_buf[0] = 0x00; /* Q-bit indicator: an ordinary data message */
+	stress_fill_pattern(s->send_buf + 1, len, s->index, s->messages++);
+	return len;
+}
+
+void stress_short_receive(struct stress_sender *s, const struct stress_call *call, long expected,
+			  long got)
+{
+	struct stress_counters *c = &s->run->counters;
+
+	/* goxot counts a short receive as a data mismatch too */
+	stress_count(&c->short_receives);
+	stress_count(&c->data_mismatches);
+	printf("Thread %u: Short receive between %s/%s: expected %ld, got %ld\n", s->index,
+	       call->calling, call->called, expected, got);
+}
+
+void stress_check_echo(struct stress_sender *s, const struct stress_call *call, const uint8_t *sent,
+		       const uint8_t *got, size_t len)
+{
+	long offset = stress_first_mismatch(sent, got, len);
+
+	if (offset < 0)
+		return;
+	stress_count(&s->run->counters.data_mismatches);
+	printf("Thread %u: Data mismatch between %s/%s at offset %ld (expected 0x%02x, got 0x%02x)\n",
+	       s->index, call->calling, call->called, offset, sent[offset], got[offset]);
+}
+
 /* Send one message and verify its echo. Returns false if the call cannot carry more. */
-static bool exchange_message(struct sender *s, const struct call *call)
+static bool exchange_message(struct stress_sender *s, const struct stress_call *call)
 {
 	struct stress_run *run = s->run;
 	struct stress_counters *c = &run->counters;
-	size_t len = (size_t)(rand_r(&s->seed) % run->opts->max_message) + 1;
-	unsigned message = s->messages++;
-
-	s->send_buf[0] = 0x00; /* Q-bit indicator: an ordinary data message */
-	stress_fill_pattern(s->send_buf + 1, len, s->index, message);
+	size_t len = stress_next_message(s);
 
 	uint64_t sent_at = x25_monotonic_ns();
 	ssize_t sent = send(call->sock, s->send_buf, len + 1, MSG_EOR);
@@ -177,22 +187,12 @@ static bool exchange_message(struct sender *s, const struct call *call)
 		stress_count(&c->packets_received);
 	}
 	if (received < sent) {
-		/* goxot counts a short receive as a data mismatch too */
-		stress_count(&c->short_receives);
-		stress_count(&c->data_mismatches);
-		printf("Thread %u: Short receive between %s/%s: expected %zd, got %zd\n", s->index,
-		       call->calling, call->called, sent, received);
+		stress_short_receive(s, call, (long)sent, (long)received);
 		return false;
 	}
 	if (run->opts->latency)
 		latency_add(&s->echo, x25_monotonic_ns() - sent_at);
-	long offset = stress_first_mismatch(s->send_buf + 1, s->recv_buf + 1, (size_t)sent - 1);
-	if (offset >= 0) {
-		stress_count(&c->data_mismatches);
-		printf("Thread %u: Data mismatch between %s/%s at offset %ld (expected 0x%02x, got 0x%02x)\n",
-		       s->index, call->calling, call->called, offset, s->send_buf[offset + 1],
-		       s->recv_buf[offset + 1]);
-	}
+	stress_check_echo(s, call, s->send_buf + 1, s->recv_buf + 1, (size_t)sent - 1);
 	return true;
 }
 
@@ -200,7 +200,7 @@ static bool exchange_message(struct sender *s, const struct call *call)
  * Socket, options and bind to the calling address, as goxot does them. Returns -1 after
  * counting the failure and waiting (goxot: 1 s after socket(), the backoff after bind()).
  */
-static int open_call_socket(struct sender *s, struct call *call)
+static int open_call_socket(struct stress_sender *s, struct stress_call *call)
 {
 	struct stress_run *run = s->run;
 	struct stress_counters *c = &run->counters;
@@ -215,7 +215,7 @@ static int open_call_socket(struct sender *s, struct call *call)
 		if (error == EAFNOSUPPORT && !atomic_exchange(&hinted, true))
 			fprintf(stderr, "x25stress: this kernel has no AF_X25: load the x25 module "
 					"(modprobe x25), or run inside the X.25 VM (vm/x25lo-vm)\n");
-		back_off(run, STRESS_SOCKET_RETRY_MS);
+		stress_back_off(run, STRESS_SOCKET_RETRY_MS);
 		return -1;
 	}
 	stress_socket_options(run, call->sock, STRESS_SENDER_RCVTIMEO_S);
@@ -223,22 +223,22 @@ static int open_call_socket(struct sender *s, struct call *call)
 		stress_count(&c->bind_errors);
 		perror("bind");
 		close(call->sock);
-		back_off(run, run->opts->backoff_ms);
+		stress_back_off(run, run->opts->backoff_ms);
 		return -1;
 	}
 	return 0;
 }
 
 /* One pass of goxot's loop. Returns false when the thread should end. */
-static bool make_call(struct sender *s)
+static bool make_call(struct stress_sender *s)
 {
 	struct stress_run *run = s->run;
 	const struct stress_options *opts = run->opts;
 	struct stress_counters *c = &run->counters;
-	struct call call;
+	struct stress_call call;
 	int error = 0;
 
-	if (stop_requested(run) || past_deadline(run))
+	if (stress_stop_requested(run) || past_deadline(run))
 		return false;
 	long slot = stress_count_claim(&c->calls_made);
 	if (opts->max_calls > 0 && slot >= opts->max_calls)
@@ -246,14 +246,16 @@ static bool make_call(struct sender *s)
 
 	uint64_t seq = atomic_fetch_add(&run->calling_seq, 1);
 	stress_calling_address(call.calling, run->calling_base, run->start_hour, run->start_minute, seq);
-
-	if (open_call_socket(s, &call) < 0)
-		return true;
-	stress_request_facilities(run, call.sock);
 	stress_called_address(call.called, run->called_start, run->called_end, run->called_width,
 			      (uint64_t)(run->called_end - run->called_start) < RAND_MAX
 				      ? (uint64_t)rand_r(&s->seed)
 				      : random_u64(&s->seed));
+	if (opts->xot)
+		return stress_xot_call(s, &call);
+
+	if (open_call_socket(s, &call) < 0)
+		return true;
+	stress_request_facilities(run, call.sock);
 
 	uint64_t dialled_at = x25_monotonic_ns();
 	switch (place_call(s, &call, &error)) {
@@ -263,7 +265,7 @@ static bool make_call(struct sender *s)
 		stress_count(&c->calls_failed);
 		print_cause(s, &call, error);
 		close(call.sock);
-		back_off(run, opts->backoff_ms);
+		stress_back_off(run, opts->backoff_ms);
 		return true;
 	case CONNECT_TIMED_OUT:
 		/* as later goxot versions: counted as failed too, and no backoff */
@@ -281,7 +283,7 @@ static bool make_call(struct sender *s)
 	stress_record_facilities(run, call.sock);
 
 	for (long m = 0; m < opts->messages_per_call; m++)
-		if ((m > 0 && stop_requested(run)) || !exchange_message(s, &call))
+		if ((m > 0 && stress_stop_requested(run)) || !exchange_message(s, &call))
 			break;
 	close(call.sock); /* the kernel clears the call; goxot makes the next call at once */
 	return true;
@@ -298,7 +300,7 @@ static void leave_running(atomic_int *running, int done_fd)
 
 static void *sender_main(void *arg)
 {
-	struct sender *s = arg;
+	struct stress_sender *s = arg;
 
 	while (make_call(s))
 		;
@@ -336,7 +338,7 @@ int stress_sender_run(struct stress_run *run, int signal_fd, int *signo)
 {
 	const struct stress_options *opts = run->opts;
 	size_t buf_len = (size_t)opts->max_message + 1;
-	struct sender *senders = calloc((size_t)opts->threads + 1, sizeof(*senders));
+	struct stress_sender *senders = calloc((size_t)opts->threads + 1, sizeof(*senders));
 	atomic_int running;
 	int started = 0;
 	int done_fd = eventfd(0, EFD_CLOEXEC);
@@ -353,7 +355,7 @@ int stress_sender_run(struct stress_run *run, int signal_fd, int *signo)
 	/* one more than the threads, released below, so no thread can signal "done" too early */
 	atomic_init(&running, opts->threads + 1);
 	for (int i = 0; i < opts->threads; i++) {
-		struct sender *s = &senders[i];
+		struct stress_sender *s = &senders[i];
 
 		s->run = run;
 		s->index = (unsigned)i;
@@ -379,7 +381,7 @@ int stress_sender_run(struct stress_run *run, int signal_fd, int *signo)
 		*signo = wait_for_senders(done_fd, signal_fd);
 	stress_run_stop(run);
 	for (int i = 0; i < started; i++) {
-		struct sender *s = &senders[i];
+		struct stress_sender *s = &senders[i];
 
 		pthread_join(s->thread, NULL);
 		latency_merge(&run->call_setup, &s->call_setup);

@@ -4,6 +4,7 @@
  * run.c       what a run's threads share, and the socket settings of both modes
  * sender.c    sender mode: calling/called addresses, the message pattern, the call threads
  * receiver.c  receiver mode (-r): accept calls and echo every record
+ * xot.c       --xot: both modes over XOT (RFC 1613, X.25 over TCP) with libx25's xotlib
  * report.c    counters, latency, the leak check, goxot's summary, JSON and the --strict verdict
  * main.c      main(): parse, run, report
  *
@@ -12,11 +13,13 @@
 #ifndef X25STRESS_H
 #define X25STRESS_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <time.h>
 
 /* --- options (options.c) --- */
@@ -50,6 +53,11 @@ struct stress_options {
 	char *json_path;         /* --json FILE, "-" = stdout; NULL = off (points into argv) */
 	bool strict;             /* --strict */
 	bool leak_check;         /* --leak-check */
+	/* --xot HOST:PORT (sender) or [ADDR:]PORT (receiver): XOT instead of AF_X25; NULL = off
+	 * (points into argv), split into host ("" = any, for a receiver) and port */
+	const char *xot;
+	char xot_host[256];
+	char xot_port[8];
 };
 
 enum stress_parse_result {
@@ -237,6 +245,8 @@ bool stress_report_failed(const struct stress_report *report);
  * count against the relay under test, so the receiver allows more. */
 #define STRESS_LISTEN_BACKLOG 128
 
+struct addrinfo;
+
 struct stress_run {
 	const struct stress_options *opts;
 	struct stress_counters counters;
@@ -248,6 +258,8 @@ struct stress_run {
 	int64_t called_start, called_end;
 	int called_width;
 	struct latency_samples call_setup, echo; /* merged from the threads at the end (--latency) */
+	struct addrinfo *xot_peer;   /* --xot sender: the peer's addresses, resolved once */
+	atomic_int xot_peer_choice;  /* the one that last took a connection, tried first */
 };
 
 /* Fill *run for opts; start_time is the wall-clock time the run starts (for the HHMM digits). */
@@ -263,6 +275,46 @@ int stress_request_facilities(struct stress_run *run, int sock);
 void stress_record_facilities(struct stress_run *run, int sock);
 
 /* --- sender mode (sender.c) --- */
+
+/* One sender thread. */
+struct stress_sender {
+	struct stress_run *run;
+	unsigned index;     /* "Thread <index>" in messages, 0-based as goxot */
+	unsigned seed;      /* rand_r state */
+	unsigned messages;  /* messages sent on connected calls: the pattern's call id */
+	uint8_t *send_buf, *recv_buf; /* max_message + 1 bytes: a Q-bit byte, then the payload */
+	struct latency_samples call_setup, echo;
+	atomic_int *running; /* threads still running; the last one out signals done_fd */
+	int done_fd;
+	pthread_t thread;
+};
+
+/* One call, identified for messages. */
+struct stress_call {
+	int sock;
+	char calling[STRESS_ADDR_BUF];
+	char called[STRESS_ADDR_BUF];
+};
+
+/* The stop eventfd is readable: end after the current step. */
+bool stress_stop_requested(const struct stress_run *run);
+
+/* goxot's pause after a failure; it ends early when the run is stopped. */
+void stress_back_off(const struct stress_run *run, int ms);
+
+/*
+ * The next message of a call: a random length 1..-l, the pattern written after the Q-bit
+ * byte of s->send_buf. Returns the payload length.
+ */
+size_t stress_next_message(struct stress_sender *s);
+
+/* goxot's "Short receive" line and counters (a short receive is a data mismatch too). */
+void stress_short_receive(struct stress_sender *s, const struct stress_call *call, long expected,
+			  long got);
+
+/* Compare an echo of len payload bytes; on a difference count it and print goxot's line. */
+void stress_check_echo(struct stress_sender *s, const struct stress_call *call, const uint8_t *sent,
+		       const uint8_t *got, size_t len);
 
 /*
  * Calling address number seq: <base><HH><MM><5 digits of seq>, HH:MM being the local time
@@ -304,5 +356,34 @@ int stress_sender_run(struct stress_run *run, int signal_fd, int *signo);
  * after a message on stderr if the listening socket could not be set up.
  */
 int stress_receiver_run(struct stress_run *run, int signal_fd, int *signo);
+
+typedef void (*stress_take_fn)(struct stress_run *run, int sock,
+			       const struct sockaddr_storage *peer, socklen_t peer_len, void *arg);
+
+/*
+ * Both receivers' loop: accept connections on listener until signal_fd reports a signal
+ * (*signo), counting failed accepts as Accept Errors, and hand each one to take.
+ */
+void stress_accept_loop(struct stress_run *run, int listener, int signal_fd, int *signo,
+			stress_take_fn take, void *arg);
+
+/* --- XOT (xot.c) --- */
+
+#define STRESS_XOT_T21_MS 200000     /* X.25's T21: how long a call may ring without -C */
+#define STRESS_XOT_CLEAR_WAIT_MS 1000 /* how long the sender waits for CLEAR CONFIRMATION */
+#define STRESS_XOT_STOP_CLEAR_MS 200  /* the receiver's wait for one when the run stops */
+
+/* Resolve the --xot peer into run->xot_peer. 0, or -1 after a message on stderr. */
+int stress_xot_prepare(struct stress_run *run);
+
+/*
+ * One XOT call for sender s, from call->calling to call->called: TCP connection, CALL
+ * REQUEST, the messages, CLEAR. Counts and prints as make_call does for AF_X25. Returns
+ * false when the thread should end (stopped while the call was being set up).
+ */
+bool stress_xot_call(struct stress_sender *s, struct stress_call *call);
+
+/* The receiver over XOT: as stress_receiver_run. */
+int stress_xot_receiver_run(struct stress_run *run, int signal_fd, int *signo);
 
 #endif
