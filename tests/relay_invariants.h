@@ -71,7 +71,7 @@ static inline unsigned relay_invariant_range(const struct tun *t)
 /* The live TUN whose port is p, or NULL. */
 static inline const struct tun *relay_invariant_tun_of_port(const struct relay *relay, const struct port *p)
 {
-	for (unsigned i = 0; i < CONFIG_MAX_ROUTES; i++)
+	for (unsigned i = 0; i < relay->ntuns; i++)
 		if (relay->tuns[i] && &relay->tuns[i]->port == p)
 			return relay->tuns[i];
 	return NULL;
@@ -80,7 +80,7 @@ static inline const struct tun *relay_invariant_tun_of_port(const struct relay *
 /* The live TUN whose call slots hold c (at a slot boundary), or NULL. */
 static inline const struct tun *relay_invariant_owner(const struct relay *relay, const struct call *c)
 {
-	for (unsigned i = 0; i < CONFIG_MAX_ROUTES; i++) {
+	for (unsigned i = 0; i < relay->ntuns; i++) {
 		const struct tun *t = relay->tuns[i];
 		uintptr_t base, at = (uintptr_t)c;
 

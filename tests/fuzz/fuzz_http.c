@@ -79,6 +79,7 @@ struct session {
 
 static struct relay *relay;
 static int fd_baseline = -1;
+static int devnull = -1, real_stdout = -1; /* the server announces its port on stdout at each start */
 
 /* ---- the fake relay: three TUN places (one empty), calls in every state ---- */
 
@@ -500,6 +501,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	real_stdout = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 10);
+	CHECK(devnull >= 0 && real_stdout >= 0);
 	make_relay();
 	return 0;
 }
@@ -529,7 +533,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.loop = loop_new();
 	CHECK(s.loop != NULL);
 	relay->loop = s.loop;
+	fflush(stdout);
+	dup2(devnull, STDOUT_FILENO);
 	server = stats_server_start(relay, "127.0.0.1", 0, err, sizeof(err));
+	dup2(real_stdout, STDOUT_FILENO);
 	if (!server)
 		fprintf(stderr, "fuzz_http: %s\n", err);
 	CHECK(server != NULL);

@@ -41,8 +41,9 @@
  *                 and modulo of TUNs created from now on (a & 7)
  *   10    RENDER  a & 3: /varz (must parse as JSON), /metrics (whole lines, each a comment or
  *                 a sample), /sessions with ?limit=a >> 2 (JSON, every live call up to the
- *                 limit), the SIGUSR1 dump. /varz, /metrics and the dump cost a hundred times
- *                 a packet: only the first MAX_RENDERS of them in an input are done
+ *                 limit), the SIGUSR1 dump. Each costs ten to a hundred packet steps: an
+ *                 input gets the first /varz, /metrics and dump and the first two /sessions
+ *                 it asks for
  *   11    SHUTDOWN daemon_begin_shutdown (SIGTERM): every call cleared, new ones refused
  *   12    READ    relay_tun_readable on the slot (frames left queued by deferred steps)
  *   13    LONG    LCI (2), size choice: a DATA packet of 300 bytes up to one longer than
@@ -100,7 +101,6 @@ void __sanitizer_set_report_fd(void *fd) __attribute__((weak));
 void __asan_set_error_report_callback(void (*cb)(const char *)) __attribute__((weak));
 
 #define NSLOTS 5
-#define MAX_RENDERS 4
 #define START_MS 1000000u
 
 struct slot_config {
@@ -137,7 +137,7 @@ static bool verbose;
 /* The /sessions listing in progress (STREAM steps). */
 static struct sessions_stream *stream;
 static uint64_t tuns_changed; /* TUNs removed or created in this input */
-static unsigned renders; /* of /varz, /metrics and the dump in this input */
+static unsigned renders[4]; /* of each kind in this input */
 
 /* ---- virtual time (-Wl,--wrap=clock_gettime) ---- */
 
@@ -621,7 +621,9 @@ static void op_render(unsigned a)
 	json_t *v;
 	char *text;
 
-	if ((a & 3) != 2 && renders++ >= MAX_RENDERS)
+	static const unsigned most[4] = {1, 1, 2, 1};
+
+	if (renders[a & 3]++ >= most[a & 3])
 		return;
 	switch (a & 3) {
 	case 0:
@@ -781,7 +783,7 @@ static void start(uint8_t setup)
 	cfg.lci_start = 3072;
 	cfg.lci_end = 4095;
 	fake_now_ms = START_MS;
-	renders = 0;
+	memset(renders, 0, sizeof(renders));
 	tuns_changed = 0;
 	relay_init(&relay, loop, &cfg);
 	log_trace_on = setup & 0x20;
