@@ -23,7 +23,9 @@
  *   0     RAW     len (255: two more bytes, big-endian), then the whole frame as the kernel
  *                 writes it: tun_pi, pseudo-header, packet
  *   1     CALL    LCI (2 bytes, below), shape: bits 0-2 calling address, 3-4 called address,
- *                 5-6 facilities (none, common, all kinds, truncated), 7 the other modulo's GFI
+ *                 5-6 facilities (none, common, all kinds, malformed: a field longer than the
+ *                 packet if bit 0, else a facility longer than the field), 7 the other
+ *                 modulo's GFI
  *   2, 15 PACKET  LCI (2), type: bits 0-3 which (CALL ACCEPTED, CLEAR, CLEAR CONFIRMATION, DATA,
  *                 RR, RNR, REJ, INTERRUPT, its confirmation, RESET, its confirmation, RESTART,
  *                 its confirmation, DIAGNOSTIC, a bare CALL REQUEST, any type byte), bits 4-7 a
@@ -378,9 +380,17 @@ static void op_call(struct input *in, unsigned slot, bool defer)
 	case 0: f[n++] = 0; break;
 	case 1: f[n++] = sizeof(common); memcpy(f + n, common, sizeof(common)); n += sizeof(common); break;
 	case 2: f[n++] = sizeof(all); memcpy(f + n, all, sizeof(all)); n += sizeof(all); break;
-	default: f[n++] = 12; f[n++] = 0x42; break; /* a facility field longer than the packet */
+	default:
+		if (shape & 1) { /* a facility field longer than the packet: a malformed call */
+			f[n++] = 12;
+			f[n++] = 0x42;
+		} else { /* a field that fits, with a facility inside longer than it: relayed as it is */
+			memcpy(f + n, "\x06\x42\x07\x07\xC3\x09\x01", 7);
+			n += 7;
+		}
+		break;
 	}
-	if ((shape >> 5) != 3) { /* call user data: X.29's protocol identifier */
+	if (((shape >> 5) & 3) != 3) { /* call user data: X.29's protocol identifier */
 		memcpy(f + n, "\x01\x00\x00\x00", 4);
 		n += 4;
 	}

@@ -40,9 +40,11 @@ mapped() { echo $((0x4000 | ${1:-0})); }
 ranged() { echo $((0x8000 | ${1:-0})); }
 kernel() { echo $((0xC000 | ($1 - 1))); }
 
-# Calling addresses (shape bits 0-2), called addresses (bits 3-4), facilities (bits 5-6).
+# Calling addresses (shape bits 0-2), called addresses (bits 3-4), facilities (bits 5-6;
+# FAC_BAD is a facility field longer than the packet with an odd calling address choice,
+# else a facility longer than its field).
 C127001=0 C127002=1 C1270=2 C127003=3 C127004=4 C12700=5 CNONE=6 CLONG=7
-TO127001=8 TO127003=16 TO1270=24 FAC_COMMON=0x20 FAC_ALL=0x40 FAC_CUT=0x60 OTHER_MODULO=0x80
+TO127001=8 TO127003=16 TO1270=24 FAC_COMMON=0x20 FAC_ALL=0x40 FAC_BAD=0x60 OTHER_MODULO=0x80
 
 # Steps. SLOT is 0-4; add 8 to defer a frame (queued, read later). LCI is one of the above.
 call() { b $((0x10 | $1)) $(($2 >> 8)) $(($2 & 255)) $(($3)); }                     # call SLOT LCI SHAPE
@@ -312,8 +314,10 @@ raw 1 0 0 8 5 3
 raw 1 0 1 8 5 0 0x10 1 0x00 0x41
 raw 1 0 0 8 5 1
 raw 1 0 0 8 5 2
+pkt 1 "$(lci 0)" $RESTART $CAUSE_DIAG 0
 pkt 1 "$(kernel 2)" $BARECALL 3
-call 1 "$(kernel 3)" $((C127001 | FAC_CUT))
+call 1 "$(kernel 3)" $((C127001 | FAC_BAD))
+call 1 "$(kernel 6)" $((C127002 | FAC_BAD))
 call 1 "$(kernel 4)" $((CLONG | FAC_ALL))
 call 1 "$(kernel 5)" $CNONE
 render_all
