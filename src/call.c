@@ -9,6 +9,7 @@
 #include "relay.h"
 #include "target.h"
 #include "tun.h"
+#include "xot.h"
 
 static void set_state(struct call *call, struct relay *relay, enum call_state state)
 {
@@ -24,15 +25,14 @@ static struct relay *relay_of(const struct call *call)
 	return call->leg[LEG_CALLEE].port->relay;
 }
 
-/* The call lives in the slot table of the TUN it was injected into. */
+/* The call's memory is its callee port's: a TUN's slot table, or an XOT connection. */
 static void call_free(struct relay *relay, struct call *call)
 {
-	struct tun *owner = tun_of(call->leg[LEG_CALLEE].port);
+	struct port *owner = call->leg[LEG_CALLEE].port;
 
 	timer_cancel(&call->setup);
 	set_state(call, relay, CALL_FREE);
-	owner->calls_in_use--;
-	owner->lci_last_freed = call->leg[LEG_CALLEE].lci;
+	owner->ops->call_freed(owner, call);
 }
 
 /* Recompute the call's state from its legs; free it when both legs are done. */
@@ -126,6 +126,16 @@ static struct port *leg_clear(struct leg *leg, uint8_t cause, uint8_t diag, uint
 	return sent && packet && len >= 5 ? leg->port : NULL;
 }
 
+void call_leg_lost(struct leg *leg, uint8_t cause, uint8_t diag)
+{
+	struct call *call = leg->call;
+	struct relay *relay = relay_of(call);
+
+	leg_release(leg);
+	leg_clear(&call->leg[!leg->side], cause, diag, NULL, 0);
+	call_legs_changed(relay, call);
+}
+
 /*
  * A packet of the call could not be written to one side (docs/relay.md, "When a write
  * fails"): X.25 has no retransmission above the link, so the call cannot go on intact.
@@ -159,17 +169,17 @@ static struct port *relay_packet(struct leg *to, uint8_t *packet, size_t len)
 	return NULL;
 }
 
-static void leg_open(struct leg *leg, struct call *call, struct tun *t, uint16_t lci, uint8_t side)
+void call_leg_open(struct leg *leg, struct call *call, struct port *port, uint16_t lci, uint8_t side)
 {
 	memset(leg, 0, sizeof(*leg));
 	leg->call = call;
-	leg->port = &t->port;
+	leg->port = port;
 	leg->lci = lci;
 	leg->side = side;
 	leg->state = LEG_OPEN;
 	timer_init(&leg->clearing, leg_clear_expired, leg);
-	lci_map(t, lci, leg);
-	t->port.counters.sessions_opened++;
+	port->ops->map(port, lci, leg);
+	port->counters.sessions_opened++;
 }
 
 /* Nobody answered the injected call in time: clear both sides. */
@@ -184,74 +194,104 @@ static void call_setup_expired(void *ctx)
 	call_legs_changed(relay, call);
 }
 
-static struct port *refuse_call(struct tun *origin, uint16_t lci, uint8_t cause, uint8_t diag, uint64_t *counter)
+static struct port *refuse_call(struct port *origin, uint16_t lci, uint8_t cause, uint8_t diag, uint64_t *counter)
 {
 	(*counter)++;
-	port_send_clear(&origin->port, lci, cause, diag);
+	port_send_clear(origin, lci, cause, diag);
 	return NULL;
 }
 
-struct port *call_request_received(struct tun *origin, const struct x25_packet *pkt, uint8_t *packet)
+void call_start(struct relay *relay, struct call *call, struct port *caller, uint16_t caller_lci,
+		struct port *callee, uint16_t callee_lci, const struct x25_packet *pkt,
+		const struct x25_call_fields *fields)
 {
-	struct relay *relay = origin->port.relay;
-	struct x25_call_fields fields;
-	struct tun *target;
-	struct call *call;
-	const char *why;
-	uint16_t lci;
-
-	if (packet_parse_call(pkt, &fields, &why) < 0) {
-		log_trace("%s: CALL REQUEST on LCI %u is malformed (%s); clearing it", origin->port.name, pkt->lci,
-			  why);
-		return refuse_call(origin, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_INVALID_PACKET,
-				   &relay->counters.calls_malformed);
-	}
-	if (relay->shutting_down)
-		return refuse_call(origin, pkt->lci, X25_CAUSE_OUT_OF_ORDER, X25_DIAG_NONE,
-				   &relay->counters.calls_refused_no_target);
-	target = target_choose(relay, origin, fields.calling);
-	if (!target)
-		return refuse_call(origin, pkt->lci, X25_CAUSE_OUT_OF_ORDER, X25_DIAG_NONE,
-				   &relay->counters.calls_refused_no_target);
-	/* Sequence numbering is end to end: never translate between modulo 8 and 128 (docs/linux-x25.md §7 rule 10). */
-	if (target->port.extended != origin->port.extended ||
-	    (pkt->gfi & X25_GFI_MODULO_MASK) != (target->port.extended ? X25_GFI_MODULO128 : X25_GFI_MODULO8))
-		return refuse_call(origin, pkt->lci, X25_CAUSE_INCOMPATIBLE_DESTINATION, X25_DIAG_NONE,
-				   &relay->counters.calls_refused_modulo);
-	lci = lci_alloc(target, target == origin ? pkt->lci : 0);
-	if (lci == 0) {
-		log_trace("%s: no free LCI in %u-%u for a call from %s; clearing it", target->port.name,
-			  target->lci_start, target->lci_end, origin->port.name);
-		return refuse_call(origin, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_NO_LCI_AVAILABLE,
-				   &relay->counters.calls_refused_no_lci);
-	}
-
-	call = lci_call_slot(target, lci);
 	memset(call, 0, sizeof(*call));
 	set_state(call, relay, CALL_SETUP);
-	target->calls_in_use++;
-	leg_open(&call->leg[LEG_CALLER], call, origin, pkt->lci, LEG_CALLER);
-	leg_open(&call->leg[LEG_CALLEE], call, target, lci, LEG_CALLEE);
+	call_leg_open(&call->leg[LEG_CALLER], call, caller, caller_lci, LEG_CALLER);
+	call_leg_open(&call->leg[LEG_CALLEE], call, callee, callee_lci, LEG_CALLEE);
 	call->leg[LEG_CALLER].packets_in = 1;
 	call->leg[LEG_CALLER].bytes_in = pkt->len;
-	memcpy(call->calling, fields.calling, sizeof(call->calling));
-	memcpy(call->called, fields.called, sizeof(call->called));
-	call->facilities_len = (uint8_t)(fields.fac_len < sizeof(call->facilities) ? fields.fac_len
-										  : sizeof(call->facilities));
-	memcpy(call->facilities, pkt->data + fields.fac_off, call->facilities_len);
+	memcpy(call->calling, fields->calling, sizeof(call->calling));
+	memcpy(call->called, fields->called, sizeof(call->called));
+	call->facilities_len = (uint8_t)(fields->fac_len < sizeof(call->facilities) ? fields->fac_len
+										   : sizeof(call->facilities));
+	memcpy(call->facilities, pkt->data + fields->fac_off, call->facilities_len);
 	call->started_ms = loop_now_ms();
 	timer_init(&call->setup, call_setup_expired, call);
-	if (!port_forward(&call->leg[LEG_CALLEE], packet, pkt->len)) {
-		/* The target kernel got nothing: its LCI is free at once, the caller learns now. */
+}
+
+struct port *call_deliver(struct relay *relay, struct call *call, uint8_t *packet, size_t len)
+{
+	struct leg *callee = &call->leg[LEG_CALLEE];
+
+	if (!port_forward(callee, packet, len)) {
+		/* The callee got nothing: its side is free at once, the caller learns now. */
 		relay->counters.calls_refused_write_failed++;
-		leg_release(&call->leg[LEG_CALLEE]);
+		leg_release(callee);
 		leg_clear(&call->leg[LEG_CALLER], X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_NONE, NULL, 0);
 		call_legs_changed(relay, call);
 		return NULL;
 	}
 	timer_set(&relay->setup_timers, &call->setup, call->started_ms + relay->cfg.call_timeout_ms);
 	relay->counters.calls_relayed++;
-	return &target->port;
+	return callee->port;
+}
+
+struct port *call_request_from(struct port *origin, const struct x25_packet *pkt, uint8_t *packet)
+{
+	struct relay *relay = origin->relay;
+	struct x25_call_fields fields;
+	struct tun *target;
+	struct call *call;
+	const char *why;
+	uint16_t lci;
+	int server;
+
+	if (packet_parse_call(pkt, &fields, &why) < 0) {
+		log_trace("%s: CALL REQUEST on LCI %u is malformed (%s); clearing it", origin->name, pkt->lci, why);
+		return refuse_call(origin, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_INVALID_PACKET,
+				   &relay->counters.calls_malformed);
+	}
+	if (relay->shutting_down)
+		return refuse_call(origin, pkt->lci, X25_CAUSE_OUT_OF_ORDER, X25_DIAG_NONE,
+				   &relay->counters.calls_refused_no_target);
+	if (origin->kind == PORT_TUN) {
+		/* A local program's call: to a local address, or over XOT (docs/xot.md, "Routing"). */
+		server = target_server(relay, fields.called);
+		if (server >= 0)
+			return xot_call_out(relay, tun_of(origin), pkt, &fields, packet, server);
+		target = target_choose(relay, tun_of(origin), fields.calling);
+	} else {
+		/* A call from XOT goes to the local address it calls, as the kernel routes a local one. */
+		target = target_for_called(relay, fields.called);
+		if (!target)
+			return refuse_call(origin, pkt->lci, X25_CAUSE_NOT_OBTAINABLE, X25_DIAG_NO_ROUTE,
+					   &relay->counters.calls_refused_no_target);
+	}
+	if (!target)
+		return refuse_call(origin, pkt->lci, X25_CAUSE_OUT_OF_ORDER, X25_DIAG_NONE,
+				   &relay->counters.calls_refused_no_target);
+	/* Sequence numbering is end to end: never translate between modulo 8 and 128 (docs/linux-x25.md §7 rule 10). */
+	if (target->port.extended != origin->extended ||
+	    (pkt->gfi & X25_GFI_MODULO_MASK) != (target->port.extended ? X25_GFI_MODULO128 : X25_GFI_MODULO8))
+		return refuse_call(origin, pkt->lci, X25_CAUSE_INCOMPATIBLE_DESTINATION, X25_DIAG_NONE,
+				   &relay->counters.calls_refused_modulo);
+	lci = lci_alloc(target, &target->port == origin ? pkt->lci : 0);
+	if (lci == 0) {
+		log_trace("%s: no free LCI in %u-%u for a call from %s; clearing it", target->port.name,
+			  target->lci_start, target->lci_end, origin->name);
+		return refuse_call(origin, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_NO_LCI_AVAILABLE,
+				   &relay->counters.calls_refused_no_lci);
+	}
+	call = lci_call_slot(target, lci);
+	target->calls_in_use++;
+	call_start(relay, call, origin, pkt->lci, &target->port, lci, pkt, &fields);
+	return call_deliver(relay, call, packet, pkt->len);
+}
+
+struct port *call_request_received(struct tun *origin, const struct x25_packet *pkt, uint8_t *packet)
+{
+	return call_request_from(&origin->port, pkt, packet);
 }
 
 /*
@@ -290,7 +330,7 @@ static struct port *lci_reused(struct leg *leg, const struct x25_packet *pkt, ui
 		port_send_clear(port, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_LCI_REUSED);
 		return NULL;
 	}
-	return call_request_received(tun_of(port), pkt, packet);
+	return call_request_from(port, pkt, packet);
 }
 
 static struct port *clear_received(struct leg *leg, struct leg *peer, const struct x25_packet *pkt,
@@ -447,6 +487,8 @@ unsigned call_forget_tun(struct tun *t, uint8_t cause, bool forget_peers)
 			if (u->calls[j].state != CALL_FREE && u->calls[j].leg[LEG_CALLER].port == &t->port)
 				u->calls[j].leg[LEG_CALLER].port = NULL;
 	}
+	if (forget_peers)
+		xot_forget_port(relay, &t->port);
 	/* Calls stored in t whose caller leg elsewhere was still clearing go with t's memory. */
 	for (unsigned i = 0; forget_peers && t->calls_in_use > 0 && i <= (unsigned)(t->lci_end - t->lci_start);
 	     i++) {
@@ -480,5 +522,13 @@ unsigned call_clear_all(struct relay *relay, uint8_t cause, uint8_t diag)
 		}
 		mapped += t->legs_mapped;
 	}
-	return mapped;
+	for (unsigned i = 0; i < xot_slots(relay); i++) {
+		struct leg *leg = xot_slot_leg(relay, i);
+
+		if (leg && leg->state == LEG_OPEN) {
+			leg_clear(leg, cause, diag, NULL, 0);
+			call_legs_changed(relay, leg->call);
+		}
+	}
+	return mapped + xot_legs_mapped(relay);
 }

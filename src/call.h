@@ -64,8 +64,33 @@ struct call {
  * x25lo consumed it; the caller traces it from that.
  */
 
-/* A CALL REQUEST read from origin on an LCI x25lo does not map. */
+/*
+ * A CALL REQUEST read from origin on an LCI x25lo does not map: from a TUN (a local
+ * program's call, to a local address or over XOT) or from an XOT connection (to the local
+ * address it calls).
+ */
+struct port *call_request_from(struct port *origin, const struct x25_packet *pkt, uint8_t *packet);
 struct port *call_request_received(struct tun *origin, const struct x25_packet *pkt, uint8_t *packet);
+
+/*
+ * For a port that holds the memory of the calls it is callee of (an XOT connection): start
+ * call, its legs on caller/caller_lci and callee/callee_lci, from its CALL REQUEST; then
+ * deliver that packet to the callee (returns the callee's port, or NULL when it could not be
+ * written: the caller is then cleared).
+ */
+void call_start(struct relay *relay, struct call *call, struct port *caller, uint16_t caller_lci,
+		struct port *callee, uint16_t callee_lci, const struct x25_packet *pkt,
+		const struct x25_call_fields *fields);
+struct port *call_deliver(struct relay *relay, struct call *call, uint8_t *packet, size_t len);
+
+/*
+ * The far end of leg is gone without a packet (an XOT connection closed or failed): forget
+ * leg, clear the call's other side with cause and diag.
+ */
+void call_leg_lost(struct leg *leg, uint8_t cause, uint8_t diag);
+
+/* A leg takes lci on port (port->ops->map). */
+void call_leg_open(struct leg *leg, struct call *call, struct port *port, uint16_t lci, uint8_t side);
 
 /* Any packet read on an LCI that x25lo maps to leg. */
 struct port *call_packet_received(struct leg *leg, const struct x25_packet *pkt, uint8_t *packet);

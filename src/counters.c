@@ -5,9 +5,11 @@
 
 #include "packet.h"
 #include "relay.h"
+#include "xot.h"
 
 #define RELAY_FIELD(name) .offset = offsetof(struct relay_counters, name)
 #define PORT_FIELD(name) .offset = offsetof(struct port_counters, name)
+#define PEER_FIELD(name) .offset = offsetof(struct xot_peer_counters, name)
 
 /* ---- values that are not stored as counters ---- */
 
@@ -48,6 +50,21 @@ static uint64_t calls_clearing(const struct relay *relay)
 	return relay->calls_by_state[CALL_CLEARING];
 }
 
+static uint64_t xot_connections(const struct relay *relay)
+{
+	return relay->xot ? xot_connections_open(relay) : 0;
+}
+
+static uint64_t dns_requests(const struct relay *relay)
+{
+	return xot_dns_requests(relay);
+}
+
+static uint64_t peer_active(const struct xot_peer *peer)
+{
+	return peer->active;
+}
+
 static uint64_t lci_in_use(const struct tun *t)
 {
 	return t->legs_mapped;
@@ -77,6 +94,11 @@ static const char *unknown_type_dump_key(unsigned id, char buf[COUNTER_KEY_LEN])
 {
 	snprintf(buf, COUNTER_KEY_LEN, "0x%02X", id);
 	return buf;
+}
+
+static const char *failure_key(unsigned why, char buf[COUNTER_KEY_LEN])
+{
+	return xot_failure_name((enum xot_failure)why);
 }
 
 static const char *cause_key(unsigned cause, char buf[COUNTER_KEY_LEN])
@@ -169,6 +191,16 @@ const struct counter relay_counter_table[] = {
 	 .key = unknown_type_key, .dump_key = unknown_type_dump_key},
 	CAUSES("received", causes_received),
 	CAUSES("generated", causes_generated),
+
+	{.varz = "dns_requests", .metric = "x25lo_xot_dns_requests_total", .type = "counter",
+	 .help = "Name lookups sent for XOT servers with dns_name (goxot's dns_requests).",
+	 .dump_clause = "xot dns requests", .relay_value = dns_requests},
+	{.varz = "xot_connections", .metric = "x25lo_xot_connections", .type = "gauge",
+	 .help = "XOT connections open now (TCP up, or connecting).", .dump_clause = "xot connections",
+	 .relay_value = xot_connections},
+	{.varz = "xot_failures", .metric = "x25lo_xot_failures_total", .label = "reason", .type = "counter",
+	 .help = "XOT connections that failed or were refused, by reason.", .dump_clause = "xot failures",
+	 RELAY_FIELD(xot_failures), .count = XOT_FAIL_COUNT, .key = failure_key, .dump_key = failure_key},
 };
 const size_t relay_counter_count = sizeof(relay_counter_table) / sizeof(relay_counter_table[0]);
 
@@ -218,6 +250,35 @@ const struct counter tun_counter_table[] = {
 };
 const size_t tun_counter_count = sizeof(tun_counter_table) / sizeof(tun_counter_table[0]);
 
+/* Per remote address x25lo talked XOT with; /varz maps keyed by the address, label peer="...". */
+const struct counter xot_peer_counter_table[] = {
+	{.varz = "xot_peer_connections_active", .metric = "x25lo_xot_peer_connections", .type = "gauge",
+	 .help = "XOT connections open now with the peer.", .peer_value = peer_active},
+	{.varz = "xot_peer_connections_in", .metric = "x25lo_xot_peer_connections_total",
+	 .label = "direction=\"in\"", .type = "counter",
+	 .help = "XOT connections accepted from (in) or made to (out) the peer.", PEER_FIELD(connections_in)},
+	{.varz = "xot_peer_connections_out", .metric = "x25lo_xot_peer_connections_total",
+	 .label = "direction=\"out\"", PEER_FIELD(connections_out)},
+	{.varz = "xot_peer_calls_in", .metric = "x25lo_xot_peer_calls_total", .label = "direction=\"in\"",
+	 .type = "counter", .help = "CALL REQUESTs received from (in) or sent to (out) the peer.",
+	 PEER_FIELD(calls_in)},
+	{.varz = "xot_peer_calls_out", .metric = "x25lo_xot_peer_calls_total", .label = "direction=\"out\"",
+	 PEER_FIELD(calls_out)},
+	{.varz = "xot_peer_packets_sent", .metric = "x25lo_xot_peer_packets_total", .label = "direction=\"sent\"",
+	 .type = "counter", .help = "X.25 packets sent to or received from the peer.", PEER_FIELD(packets_sent)},
+	{.varz = "xot_peer_packets_received", .metric = "x25lo_xot_peer_packets_total",
+	 .label = "direction=\"received\"", PEER_FIELD(packets_received)},
+	{.varz = "xot_peer_bytes_sent", .metric = "x25lo_xot_peer_bytes_total", .label = "direction=\"sent\"",
+	 .type = "counter", .help = "X.25 bytes sent to or received from the peer, without the XOT header.",
+	 PEER_FIELD(bytes_sent)},
+	{.varz = "xot_peer_bytes_received", .metric = "x25lo_xot_peer_bytes_total",
+	 .label = "direction=\"received\"", PEER_FIELD(bytes_received)},
+	{.metric = "x25lo_xot_peer_failures_total", .label = "reason", .type = "counter",
+	 .help = "Failed or refused XOT connections with the peer, by reason.", PEER_FIELD(failures),
+	 .count = XOT_FAIL_COUNT, .key = failure_key},
+};
+const size_t xot_peer_counter_count = sizeof(xot_peer_counter_table) / sizeof(xot_peer_counter_table[0]);
+
 uint64_t counter_relay_value(const struct counter *c, const struct relay *relay, unsigned i)
 {
 	const uint64_t *stored;
@@ -228,9 +289,24 @@ uint64_t counter_relay_value(const struct counter *c, const struct relay *relay,
 	return stored[c->count ? i : 0];
 }
 
+uint64_t counter_port_value(const struct counter *c, const struct port_counters *pc)
+{
+	return *(const uint64_t *)(const void *)((const char *)pc + c->offset);
+}
+
 uint64_t counter_tun_value(const struct counter *c, const struct tun *t)
 {
 	if (c->tun_value)
 		return c->tun_value(t);
-	return *(const uint64_t *)(const void *)((const char *)&t->port.counters + c->offset);
+	return counter_port_value(c, &t->port.counters);
+}
+
+uint64_t counter_peer_value(const struct counter *c, const struct xot_peer *peer, unsigned i)
+{
+	const uint64_t *stored;
+
+	if (c->peer_value)
+		return c->peer_value(peer);
+	stored = (const uint64_t *)(const void *)((const char *)&peer->counters + c->offset);
+	return stored[c->count ? i : 0];
 }

@@ -6,8 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct port_counters;
 struct relay;
 struct tun;
+struct xot_peer;
 
 #define COUNTER_KEY_LEN 24
 
@@ -30,26 +32,35 @@ struct counter {
 	 * An array is dumped on a line of its own titled dump_clause.
 	 */
 	const char *dump_clause, *dump_name;
-	/* Where the value lives: a uint64_t (or an array of count) at offset in struct relay_counters
-	   or struct port_counters, or computed. */
+	/* Where the value lives: a uint64_t (or an array of count) at offset in struct relay_counters,
+	   struct port_counters or struct xot_peer_counters, or computed. */
 	size_t offset;
 	unsigned count; /* > 0: an array indexed by packet type or cause */
 	uint64_t (*relay_value)(const struct relay *relay);
 	uint64_t (*tun_value)(const struct tun *t);
+	uint64_t (*peer_value)(const struct xot_peer *peer);
 	/* Arrays: the name of index i for /varz and /metrics (NULL: skip it), and for the dump. */
 	const char *(*key)(unsigned i, char buf[COUNTER_KEY_LEN]);
 	const char *(*dump_key)(unsigned i, char buf[COUNTER_KEY_LEN]);
 	bool metric_zeros; /* arrays: /metrics lists every named index, zero or not */
 };
 
-/* Figures of the whole relay, then figures per TUN (each rendered once per TUN). */
+/*
+ * Figures of the whole relay; figures per TUN (each rendered once per TUN, and once more for
+ * all XOT connections together, except the computed ones); figures per XOT peer.
+ */
 extern const struct counter relay_counter_table[];
 extern const size_t relay_counter_count;
 extern const struct counter tun_counter_table[];
 extern const size_t tun_counter_count;
+extern const struct counter xot_peer_counter_table[];
+extern const size_t xot_peer_counter_count;
 
 /* The value of a scalar entry (index ignored) or of index i of an array entry. */
 uint64_t counter_relay_value(const struct counter *c, const struct relay *relay, unsigned i);
 uint64_t counter_tun_value(const struct counter *c, const struct tun *t);
+/* A tun_counter_table entry that is stored (not computed), read from any port's counters. */
+uint64_t counter_port_value(const struct counter *c, const struct port_counters *pc);
+uint64_t counter_peer_value(const struct counter *c, const struct xot_peer *peer, unsigned i);
 
 #endif

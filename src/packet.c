@@ -214,3 +214,49 @@ int packet_parse_facilities(const uint8_t *fac, size_t len, struct x25_facility_
 	}
 	return 0;
 }
+
+size_t packet_add_flow_facilities(const struct x25_packet *pkt, uint8_t *out, size_t cap)
+{
+	static const uint8_t default_pacsize[] = {0x42, 0x07, 0x07}; /* 128 bytes both ways */
+	static const uint8_t default_winsize[] = {0x43, 0x02, 0x02}; /* 2 packets both ways */
+	struct x25_call_fields fields;
+	struct x25_facility_summary f;
+	const char *why;
+	size_t addr_end, added, n;
+
+	/* A minimal CALL ACCEPTED (header only) gets an empty address block first. */
+	if (pkt->type == PKT_CALL_ACCEPTED && pkt->len == PKT_HEADER_LEN) {
+		if (cap < PKT_HEADER_LEN + 2 + sizeof(default_pacsize) + sizeof(default_winsize))
+			return 0;
+		memcpy(out, pkt->data, PKT_HEADER_LEN);
+		n = PKT_HEADER_LEN;
+		out[n++] = 0x00; /* no addresses */
+		out[n++] = (uint8_t)(sizeof(default_pacsize) + sizeof(default_winsize));
+		memcpy(out + n, default_pacsize, sizeof(default_pacsize));
+		n += sizeof(default_pacsize);
+		memcpy(out + n, default_winsize, sizeof(default_winsize));
+		return n + sizeof(default_winsize);
+	}
+	if (packet_parse_call(pkt, &fields, &why) < 0 ||
+	    packet_parse_facilities(pkt->data + fields.fac_off, fields.fac_len, &f) < 0)
+		return 0; /* malformed: passed on as it is, for the peer to judge */
+	added = (f.pacsize_in ? 0 : sizeof(default_pacsize)) + (f.winsize_in ? 0 : sizeof(default_winsize));
+	if (added == 0 || fields.fac_len + added > 255 || pkt->len + added > cap)
+		return 0;
+	addr_end = fields.fac_off - 1; /* the facility length byte */
+	memcpy(out, pkt->data, addr_end);
+	n = addr_end;
+	out[n++] = (uint8_t)(fields.fac_len + added);
+	memcpy(out + n, pkt->data + fields.fac_off, fields.fac_len);
+	n += fields.fac_len;
+	if (!f.pacsize_in) {
+		memcpy(out + n, default_pacsize, sizeof(default_pacsize));
+		n += sizeof(default_pacsize);
+	}
+	if (!f.winsize_in) {
+		memcpy(out + n, default_winsize, sizeof(default_winsize));
+		n += sizeof(default_winsize);
+	}
+	memcpy(out + n, pkt->data + fields.cud_off, fields.cud_len);
+	return n + fields.cud_len;
+}

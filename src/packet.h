@@ -91,4 +91,12 @@ struct x25_facility_summary {
 };
 int packet_parse_facilities(const uint8_t *fac, size_t len, struct x25_facility_summary *out);
 
+/*
+ * A CALL REQUEST or CALL ACCEPTED with the packet-size (0x42) and window-size (0x43)
+ * facilities it lacks added with X.25's defaults (128 bytes, 2 packets), as XOT needs them
+ * explicit (RFC 1613 §6.1). Writes it into out (cap bytes) and returns its length, or 0
+ * when nothing is missing, the packet cannot be parsed, or out is too small.
+ */
+size_t packet_add_flow_facilities(const struct x25_packet *pkt, uint8_t *out, size_t cap);
+
 #endif

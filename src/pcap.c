@@ -216,7 +216,7 @@ static bool write_interface_block(struct pcap_writer *w, const struct port *port
 	put_u16(block + off + 2, 0);
 	put_u32(block + off + 4, 0); /* snaplen: no limit */
 	off += 8;
-	put_option(block, &off, OPT_IF_NAME, port->name, strnlen(port->name, sizeof(port->name)));
+	put_option(block, &off, OPT_IF_NAME, port->capture_name, strnlen(port->capture_name, IFNAMSIZ));
 	put_option(block, &off, OPT_IF_DESCRIPTION, port->description,
 		   strnlen(port->description, sizeof(port->description)));
 	put_option(block, &off, OPT_END, NULL, 0);
@@ -459,11 +459,11 @@ static const struct pcap_iface *iface_for(struct pcap_writer *w, const struct po
 	struct pcap_iface *iface = port->index < PCAP_MAX_IFACES ? &w->ifaces[port->index] : &w->shared_iface;
 
 	/* A TUN re-created under another name (new prefix) gets a new interface block. */
-	if (iface->name[0] && strncmp(iface->name, port->name, sizeof(iface->name)) == 0)
+	if (iface->name[0] && strncmp(iface->name, port->capture_name, sizeof(iface->name)) == 0)
 		return iface;
 	if (!write_interface_block(w, port))
 		return NULL;
-	snprintf(iface->name, sizeof(iface->name), "%s", port->name[0] ? port->name : "?");
+	snprintf(iface->name, sizeof(iface->name), "%s", port->capture_name[0] ? port->capture_name : "?");
 	iface->id = w->next_iface_id++;
 	return iface;
 }

@@ -18,12 +18,23 @@ struct relay;
  */
 #define PORT_HEADROOM 5
 
-/* What differs between kinds of port (today the TUN; an XOT connection next). */
+struct call;
+
+enum port_kind {
+	PORT_TUN, /* an ARPHRD_X25 TUN: the kernel's X.25 on this machine (tun.c) */
+	PORT_XOT, /* one XOT connection: one virtual circuit over TCP, RFC 1613 (xot.c) */
+};
+
+/* What differs between kinds of port. */
 struct port_ops {
 	/* Write one X.25 packet; the PORT_HEADROOM bytes before packet are the port's to fill. */
 	bool (*transmit)(struct port *port, uint8_t *packet, size_t len);
+	/* leg now holds lci on this port: packets read on it go to leg. */
+	void (*map)(struct port *port, uint16_t lci, struct leg *leg);
 	/* The leg on lci no longer carries a call: the LCI is free on this port again. */
 	void (*unmap)(struct port *port, uint16_t lci);
+	/* call, whose memory this port holds (it is the call's callee side), has ended. */
+	void (*call_freed)(struct port *port, struct call *call);
 };
 
 /* goxot's interface_* figures, per port. */
@@ -38,10 +49,12 @@ struct port_counters {
 
 struct port {
 	const struct port_ops *ops;
+	enum port_kind kind;
 	struct relay *relay;
-	char name[IFNAMSIZ];
+	char name[IFNAMSIZ];  /* in logs, traces, /varz and /sessions */
 	char description[48]; /* the capture file's interface description */
-	unsigned index;       /* the capture's interface and LAPD TEI */
+	const char *capture_name; /* the capture's interface: name, or one shared by many ports */
+	unsigned index;       /* the capture's interface slot and LAPD TEI */
 	bool extended;        /* modulo 128 */
 	struct port_counters counters;
 };

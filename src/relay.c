@@ -10,6 +10,7 @@
 #include "log.h"
 #include "pcap.h"
 #include "trace.h"
+#include "xot.h"
 
 /* A relayed packet goes out from the read buffer: its framing must fit where the TUN's was. */
 _Static_assert(PORT_HEADROOM <= TUN_FRAME_HEADER, "the read buffer leaves too little headroom");
@@ -44,7 +45,7 @@ unsigned relay_channels_mapped(const struct relay *relay)
 	for (unsigned i = 0; i < relay->ntuns; i++)
 		if (relay->tuns[i])
 			n += relay->tuns[i]->legs_mapped;
-	return n;
+	return n + xot_legs_mapped(relay);
 }
 
 void relay_read_drops(struct relay *relay)
@@ -65,9 +66,7 @@ static struct port *packet_received(struct tun *t, uint8_t *packet, size_t len)
 		relay->counters.frames_dropped_short++;
 		return NULL;
 	}
-	relay->counters.packets_handled[pkt.type]++;
-	if (pkt.type == PKT_UNKNOWN)
-		relay->counters.packets_unknown_type[pkt.type_id]++;
+	relay_count_packet(relay, &pkt);
 	if (pkt.lci == 0) {
 		link_control_received(t, &pkt);
 		return NULL;

@@ -12,6 +12,11 @@
 #include "port.h"
 #include "tun.h"
 #include "x25.h"
+#include "xot.h"
+
+/* One TUN per route, and one more that carries the kernel routes of XOT prefixes. */
+#define RELAY_MAX_TUNS (CONFIG_MAX_ROUTES + 1)
+#define RELAY_XOT_TUN_INDEX CONFIG_MAX_ROUTES
 
 struct relay_counters {
 	uint64_t packets_handled[PKT_TYPE_COUNT];
@@ -25,6 +30,7 @@ struct relay_counters {
 	uint64_t calls_cleared_write_failed; /* a packet of a call in progress could not be written */
 	uint64_t call_timeouts, clear_timeouts;
 	uint64_t clear_retries; /* CLEARs and CLEAR CONFIRMATIONs written again after a failed write */
+	uint64_t xot_failures[XOT_FAIL_COUNT]; /* XOT connections that failed, by reason */
 	uint64_t lci_reused;          /* kernel CALL REQUEST on an LCI still mapped */
 	uint64_t unknown_lci_cleared; /* packets on unmapped LCIs answered with a clear */
 	uint64_t unknown_lci_confirmed;
@@ -36,6 +42,7 @@ struct relay_counters {
 
 struct stats_server;
 struct pcap_writer;
+struct xot;
 
 struct relay {
 	struct loop *loop;
@@ -46,7 +53,8 @@ struct relay {
 	char last_reload_error[512];
 	uint64_t started_ms;
 	unsigned ntuns;
-	struct tun *tuns[CONFIG_MAX_ROUTES]; /* by index; NULL where a removed route left a gap */
+	/* By index; NULL where a removed route left a gap. The last slot is the XOT gateway TUN. */
+	struct tun *tuns[RELAY_MAX_TUNS];
 	struct relay_counters counters;
 	unsigned calls_by_state[CALL_STATE_COUNT]; /* [CALL_FREE] unused */
 	struct timer_queue setup_timers;    /* calls waiting for CALL ACCEPTED */
@@ -59,6 +67,10 @@ struct relay {
 	struct tun *retired; /* removed during this batch, freed after it (linked by next_retired) */
 	struct stats_server *stats;
 	struct pcap_writer *pcap;
+	struct xot *xot; /* XOT connections, listener, resolver (xot.c); NULL until started */
+	/* The kernel routes on the XOT gateway TUN: the servers' prefixes no local route shadows. */
+	char xot_routes[CONFIG_MAX_SERVERS][CONFIG_ADDR_MAX + 1];
+	size_t nxot_routes;
 	bool shutting_down;
 	uint64_t lci_reuse_log_ms; /* last time an LCI reuse was logged (once per burst) */
 	uint64_t lci_reuse_unlogged;
@@ -73,12 +85,20 @@ void relay_init(struct relay *relay, struct loop *loop, const struct config *cfg
 
 /* Calls that are set up, connected or clearing. */
 unsigned relay_calls_active(const struct relay *relay);
-/* LCIs x25lo holds on all TUNs (both legs of every call, clearing ones included). */
+/* Channels x25lo holds: LCIs on TUNs and XOT connections' calls, clearing ones included. */
 unsigned relay_channels_mapped(const struct relay *relay);
 /* Bring every TUN's kernel drop counts up to date (before they are shown). */
 void relay_read_drops(struct relay *relay);
 
 /* epoll callback of a TUN fd (ctx = struct tun). */
 void relay_tun_readable(void *ctx, uint32_t events);
+
+/* A packet read from a port was decoded: count it by type. */
+static inline void relay_count_packet(struct relay *relay, const struct x25_packet *pkt)
+{
+	relay->counters.packets_handled[pkt->type]++;
+	if (pkt->type == PKT_UNKNOWN)
+		relay->counters.packets_unknown_type[pkt->type_id]++;
+}
 
 #endif

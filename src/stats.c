@@ -14,6 +14,7 @@
 #include "log.h"
 #include "pcap.h"
 #include "relay.h"
+#include "xot.h"
 
 /* The SIGUSR1 dump lists at most this many calls, so a full table cannot flood the log. */
 #define DUMP_MAX_CALLS 1000
@@ -171,7 +172,7 @@ static const char *stats_leg_state_name(int leg_state)
 
 /* Live TUNs in index order; removed routes leave NULL gaps. */
 #define for_each_tun(relay, i, t)                                                                  \
-	for (unsigned i = 0; i < CONFIG_MAX_ROUTES; i++)                                          \
+	for (unsigned i = 0; i < RELAY_MAX_TUNS; i++)                                             \
 		for (const struct tun *t = (relay)->tuns[i]; t && !t->retired; t = NULL)
 
 static unsigned lci_range_size(const struct tun *t)
@@ -319,11 +320,11 @@ static char *render_goxot_layout(json_t *vars)
 
 char *stats_render_varz(const struct relay *relay)
 {
+	struct port_counters xot_totals;
 	json_t *vars = json_object(), *map;
 	char *text;
 
-	/* goxot's process variables. */
-	set_int(vars, "dns_requests", 0);
+	/* goxot's process variables (dns_requests is in the table). */
 	json_object_set_new(vars, "cmdline", cmdline_json());
 	map = varz_map(vars, "threads_active");
 	set_int(map, "event_loop", 1); /* x25lo is single-threaded */
@@ -332,10 +333,22 @@ char *stats_render_varz(const struct relay *relay)
 	for (size_t k = 0; k < relay_counter_count; k++)
 		if (relay_counter_table[k].varz)
 			varz_relay_counter(vars, relay, &relay_counter_table[k]);
+	xot_port_counters(relay, &xot_totals);
 	for (size_t k = 0; k < tun_counter_count; k++) {
 		map = varz_map(vars, tun_counter_table[k].varz);
 		for_each_tun(relay, i, t)
 			set_int(map, t->port.name, counter_tun_value(&tun_counter_table[k], t));
+		/* All XOT connections as one interface, goxot's "xot". */
+		if (xot_enabled(relay) && !tun_counter_table[k].tun_value)
+			set_int(map, "xot", counter_port_value(&tun_counter_table[k], &xot_totals));
+	}
+	for (size_t k = 0; k < xot_peer_counter_count && xot_enabled(relay); k++) {
+		if (!xot_peer_counter_table[k].varz)
+			continue;
+		map = varz_map(vars, xot_peer_counter_table[k].varz);
+		for (size_t i = 0; i < xot_peer_count(relay); i++)
+			set_int(map, xot_peer_at(relay, i)->name,
+				counter_peer_value(&xot_peer_counter_table[k], xot_peer_at(relay, i), 0));
 	}
 	map = varz_map(vars, "interface_link_state");
 	for_each_tun(relay, i, t)
@@ -392,6 +405,47 @@ static void metric_tun_value(struct text *t, const char *name, const struct tun 
 	text_printf(t, "\"%s%s} %" PRIu64 "\n", label ? "," : "", label ? label : "", v);
 }
 
+/* name{peer="192.0.2.1",label} value; an array's label names the index ("reason") and key is its value. */
+static void metric_peer_value(struct text *t, const struct counter *c, const struct xot_peer *peer,
+			      const char *key, uint64_t v)
+{
+	text_printf(t, "%s{peer=\"", c->metric);
+	text_label_value(t, peer->name, sizeof(peer->name));
+	text_puts(t, "\"");
+	if (c->label && key)
+		text_printf(t, ",%s=\"%s\"", c->label, key);
+	else if (c->label)
+		text_printf(t, ",%s", c->label);
+	text_printf(t, "} %" PRIu64 "\n", v);
+}
+
+static void metric_xot_peers(struct text *t, const struct relay *relay)
+{
+	char buf[COUNTER_KEY_LEN];
+
+	for (size_t k = 0, end; k < xot_peer_counter_count; k = end) {
+		for (end = k + 1; end < xot_peer_counter_count && strcmp(xot_peer_counter_table[end].metric,
+									 xot_peer_counter_table[k].metric) == 0;
+		     end++)
+			;
+		metric_family_start(t, xot_peer_counter_table, k);
+		for (size_t i = 0; i < xot_peer_count(relay); i++) {
+			const struct xot_peer *peer = xot_peer_at(relay, i);
+
+			for (size_t m = k; m < end; m++) {
+				const struct counter *c = &xot_peer_counter_table[m];
+
+				if (!c->count) {
+					metric_peer_value(t, c, peer, NULL, counter_peer_value(c, peer, 0));
+					continue;
+				}
+				for (unsigned j = 0; j < c->count; j++)
+					metric_peer_value(t, c, peer, c->key(j, buf), counter_peer_value(c, peer, j));
+			}
+		}
+	}
+}
+
 char *stats_render_metrics(const struct relay *relay)
 {
 	struct text t = {0};
@@ -432,6 +486,7 @@ char *stats_render_metrics(const struct relay *relay)
 				metric_tun_value(&t, tun_counter_table[m].metric, tun, tun_counter_table[m].label,
 						 counter_tun_value(&tun_counter_table[m], tun));
 	}
+	metric_xot_peers(&t, relay);
 	return text_finish(&t);
 }
 
@@ -477,11 +532,19 @@ static void session_facilities(struct text *t, const struct call *c)
 
 static void session_leg(struct text *t, const struct leg *l)
 {
-	text_puts(t, "{\"tun\": ");
-	if (l->port)
+	if (l->port && l->port->kind == PORT_XOT) {
+		/* An XOT leg: its connection and the peer at the other end. */
+		text_puts(t, "{\"xot\": ");
 		text_json_string(t, l->port->name, sizeof(l->port->name));
-	else
-		text_puts(t, "null");
+		text_puts(t, ", \"peer\": ");
+		text_json_string(t, xot_peer_text(l->port), 256);
+	} else {
+		text_puts(t, "{\"tun\": ");
+		if (l->port)
+			text_json_string(t, l->port->name, sizeof(l->port->name));
+		else
+			text_puts(t, "null");
+	}
 	text_printf(t, ", \"lci\": %u, \"state\": \"%s\", \"packets_in\": %" PRIu64 ", \"bytes_in\": %" PRIu64 "}",
 		    l->lci, stats_leg_state_name(l->state), l->packets_in, l->bytes_in);
 }
@@ -556,10 +619,16 @@ static const struct tun *stream_tun(const struct sessions_stream *s, unsigned i)
 	return t && !t->retired && t->calls ? t : NULL;
 }
 
+/* Past the TUNs, the cursor goes through the XOT connections: outgoing calls over XOT live there. */
+static bool stream_at_end(const struct sessions_stream *s)
+{
+	return s->tun >= RELAY_MAX_TUNS + xot_slots(s->relay);
+}
+
 /* The next live call from the cursor on, within the budget; NULL when none was found (yet). */
 static const struct call *stream_next_call(struct sessions_stream *s)
 {
-	while (s->tun < CONFIG_MAX_ROUTES) {
+	while (s->tun < RELAY_MAX_TUNS) {
 		const struct tun *t = stream_tun(s, s->tun);
 
 		/* Re-checked at every step: the TUN at this index may be another one since the last slice. */
@@ -576,6 +645,18 @@ static const struct call *stream_next_call(struct sessions_stream *s)
 		if (t->calls[s->slot].state != CALL_FREE)
 			return &t->calls[s->slot++];
 		s->slot++;
+	}
+	while (!stream_at_end(s)) {
+		const struct call *c = xot_slot_call(s->relay, s->tun - RELAY_MAX_TUNS);
+
+		if (s->budget) {
+			if (s->budget->slots == 0)
+				return NULL;
+			s->budget->slots--;
+		}
+		s->tun++;
+		if (c)
+			return c;
 	}
 	return NULL;
 }
@@ -597,7 +678,7 @@ static bool stream_render_next(struct sessions_stream *s)
 		if (s->budget && s->budget->calls == 0)
 			return false;
 		c = stream_next_call(s);
-		if (!c && s->tun < CONFIG_MAX_ROUTES)
+		if (!c && !stream_at_end(s))
 			return false; /* the slot budget ran out; go on at the next slice */
 	}
 	if (!c) {
@@ -715,6 +796,48 @@ static void dump_tun(const struct tun *tun)
 	free(t.p);
 }
 
+/* The XOT connections together, then one line per peer. */
+static void dump_xot(const struct relay *relay)
+{
+	struct port_counters totals;
+	struct text t = {0};
+
+	xot_port_counters(relay, &totals);
+	text_printf(&t, "xot connections open %u, peers %zu", xot_connections_open(relay), xot_peer_count(relay));
+	for (size_t k = 0; k < tun_counter_count; k++)
+		if (dumped(&tun_counter_table[k]) && !tun_counter_table[k].tun_value)
+			dump_scalar(&t, &tun_counter_table[k], counter_port_value(&tun_counter_table[k], &totals));
+	log_msg("Stats dump: %s", t.p && !t.oom ? t.p : "(out of memory)");
+	free(t.p);
+	for (size_t i = 0; i < xot_peer_count(relay); i++) {
+		const struct xot_peer_counters *pc = &xot_peer_at(relay, i)->counters;
+		uint64_t failed = 0;
+
+		for (unsigned j = 0; j < XOT_FAIL_COUNT; j++)
+			failed += pc->failures[j];
+		log_msg("Stats dump: xot peer %s active %u, connections in %" PRIu64 " out %" PRIu64 ", calls in %" PRIu64
+			" out %" PRIu64 ", packets %" PRIu64 "/%" PRIu64 ", bytes %" PRIu64 "/%" PRIu64 ", failures %" PRIu64,
+			xot_peer_at(relay, i)->name, xot_peer_at(relay, i)->active, pc->connections_in, pc->connections_out,
+			pc->calls_in, pc->calls_out, pc->packets_sent, pc->packets_received, pc->bytes_sent,
+			pc->bytes_received, failed);
+	}
+}
+
+static void dump_call(const struct call *c, uint64_t now, unsigned *total, unsigned *listed)
+{
+	const struct leg *a = &c->leg[LEG_CALLER], *b = &c->leg[LEG_CALLEE];
+
+	++*total;
+	if (*listed >= DUMP_MAX_CALLS)
+		return;
+	++*listed;
+	log_msg("Stats dump: call %s/%u -> %s/%u, %s -> %s, %s, age %" PRIu64 "s, packets %" PRIu64 "/%" PRIu64
+		", bytes %" PRIu64 "/%" PRIu64,
+		a->port ? a->port->name : "-", a->lci, b->port ? b->port->name : "-", b->lci, c->calling, c->called,
+		stats_call_state_name(c->state), seconds_since(c->started_ms, now), a->packets_in, b->packets_in,
+		a->bytes_in, b->bytes_in);
+}
+
 void stats_log_dump(const struct relay *relay)
 {
 	const struct relay_counters *rc = &relay->counters;
@@ -735,6 +858,8 @@ void stats_log_dump(const struct relay *relay)
 		relay->calls_by_state[CALL_CLEARING]);
 	for_each_tun(relay, i, t)
 		dump_tun(t);
+	if (xot_enabled(relay))
+		dump_xot(relay);
 	for (size_t k = 0; k < relay_counter_count; k++) {
 		const struct counter *c = &relay_counter_table[k];
 
@@ -745,19 +870,11 @@ void stats_log_dump(const struct relay *relay)
 	}
 	log_msg("Stats dump: %s", line.p && !line.oom ? line.p : "(out of memory)");
 	free(line.p);
-	for_each_call(relay, i, tun, j, c) {
-		const struct leg *a = &c->leg[LEG_CALLER], *b = &c->leg[LEG_CALLEE];
-
-		total++;
-		if (listed >= DUMP_MAX_CALLS)
-			continue;
-		listed++;
-		log_msg("Stats dump: call %s/%u -> %s/%u, %s -> %s, %s, age %" PRIu64 "s, packets %" PRIu64
-			"/%" PRIu64 ", bytes %" PRIu64 "/%" PRIu64,
-			a->port ? a->port->name : "-", a->lci, b->port ? b->port->name : "-", b->lci, c->calling,
-			c->called, stats_call_state_name(c->state), seconds_since(c->started_ms, now), a->packets_in,
-			b->packets_in, a->bytes_in, b->bytes_in);
-	}
+	for_each_call(relay, i, tun, j, c)
+		dump_call(c, now, &total, &listed);
+	for (unsigned i = 0; i < xot_slots(relay); i++)
+		if (xot_slot_call(relay, i))
+			dump_call(xot_slot_call(relay, i), now, &total, &listed);
 	if (total > listed)
 		log_msg("Stats dump: %u more calls not listed", total - listed);
 	/* The dump is also the moment to make the capture readable up to now. */

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "call.h"
 #include "lci.h"
 #include "log.h"
 #include "relay.h"
@@ -62,14 +63,30 @@ static bool tun_transmit(struct port *p, uint8_t *packet, size_t len)
 	return write_frame(t, put_frame_header(packet, X25_IFACE_DATA), len + TUN_FRAME_HEADER);
 }
 
+static void tun_map(struct port *p, uint16_t lci, struct leg *leg)
+{
+	lci_map(tun_of(p), lci, leg);
+}
+
 static void tun_unmap(struct port *p, uint16_t lci)
 {
 	lci_unmap(tun_of(p), lci);
 }
 
+/* A call injected into this TUN lived in its slot table, indexed by the LCI it was given. */
+static void tun_call_freed(struct port *p, struct call *call)
+{
+	struct tun *t = tun_of(p);
+
+	t->calls_in_use--;
+	t->lci_last_freed = call->leg[LEG_CALLEE].lci;
+}
+
 static const struct port_ops tun_port_ops = {
 	.transmit = tun_transmit,
+	.map = tun_map,
 	.unmap = tun_unmap,
+	.call_freed = tun_call_freed,
 };
 
 bool tun_send_control(struct tun *t, uint8_t pseudo_header)
@@ -97,8 +114,10 @@ struct tun *tun_new(struct relay *relay, const char *prefix, unsigned index, con
 		free(t);
 		return NULL;
 	}
-	t->port = (struct port){.ops = &tun_port_ops, .relay = relay, .index = index, .extended = extended};
+	t->port = (struct port){.ops = &tun_port_ops, .kind = PORT_TUN, .relay = relay, .index = index,
+				.extended = extended};
 	snprintf(t->port.name, sizeof(t->port.name), "%s%u", prefix, index);
+	t->port.capture_name = t->port.name;
 	snprintf(t->address, sizeof(t->address), "%s", address);
 	snprintf(t->port.description, sizeof(t->port.description), "x25lo TUN for X.121 address %s", t->address);
 	t->fd = -1;

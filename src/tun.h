@@ -43,6 +43,7 @@ struct tun {
 	uint64_t drops_logged;   /* tx + rx dropped when last logged */
 	uint64_t drops_log_ms;
 	bool failed;      /* the TUN fd broke: removed after the current batch */
+	bool xot_gateway; /* carries the kernel routes of XOT prefixes, no address of its own (xot.c) */
 	uint16_t lci_start, lci_end; /* range for injected calls, fixed at creation */
 	uint16_t lci_cursor;         /* next candidate, moving down */
 	uint16_t lci_last_freed;

@@ -23,6 +23,8 @@
 #include "relay.h"
 #include "stats.h"
 
+#include "fake_tun.h"
+
 #include "../relay_invariants.h"
 
 #define MAX_TEST_TUNS 3
@@ -34,19 +36,7 @@ static unsigned filler_frames[MAX_TEST_TUNS]; /* queued toward kernel i while it
 
 static struct tun *add_tun(unsigned i, const char *address, uint16_t lci_start, uint16_t lci_end, bool extended)
 {
-	struct tun *t = tun_new(&relay, "tunlb", i, address, lci_start, lci_end, extended);
-	int sv[2];
-
-	assert_non_null(t);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
-	t->fd = sv[0];
-	kernel_fd[i] = sv[1];
-	t->link = LINK_READY;
-	t->admin_up = true;
-	relay.tuns[i] = t;
-	if (i >= relay.ntuns)
-		relay.ntuns = i + 1;
-	return t;
+	return fake_tun_add(&relay, i, address, lci_start, lci_end, extended, &kernel_fd[i]);
 }
 
 static int setup_two(void **state)

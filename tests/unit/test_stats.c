@@ -67,7 +67,9 @@ static const char expected_varz[] =
 	"\"timeouts\": {\"call_setup\": 0, \"clear_confirm\": 0},\n"
 	"\"unknown_lci\": {\"cleared\": 3, \"confirmed\": 0, \"ignored\": 0},\n"
 	"\"uptime\": 5,\n"
-	"\"write_errors\": 0\n"
+	"\"write_errors\": 0,\n"
+	"\"xot_connections\": 0,\n"
+	"\"xot_failures\": {}\n"
 	"}\n";
 
 static const char expected_sessions[] =
