@@ -472,6 +472,15 @@ static void test_json_summary_carries_the_counters(void **state)
 	assert_int_equal(json_integer_value(json_object_get(echo, "count")), 3);
 	assert_null(json_object_get(root, "leak_check"));
 	assert_string_equal(json_string_value(json_object_get(json_object_get(root, "options"), "mode")), "sender");
+	assert_null(json_object_get(json_object_get(root, "options"), "xot")); /* AF_X25 mode */
+	json_decref(root);
+
+	opts.xot = "127.0.0.1:1998"; /* XOT mode names its peer under options */
+	assert_int_equal(stress_report_write_json(&r, path, stdout, stderr), 0);
+	root = json_load_file(path, 0, &error);
+	assert_non_null(root);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(root, "options"), "xot")),
+			    "127.0.0.1:1998");
 	json_decref(root);
 	unlink(path);
 

@@ -79,7 +79,8 @@ void xotlib_header_put(uint8_t header[XOTLIB_HEADER_LEN], size_t len);
 int xotlib_header_get(const uint8_t header[XOTLIB_HEADER_LEN], size_t *len, char *error,
 		      size_t error_len);
 
-/* Bytes read from a stream and not yet returned as packets; a packet may arrive in pieces. */
+/* Bytes read from a stream and not yet returned as packets; a packet may arrive in pieces.
+ * 64 KiB: allocate it rather than putting it on a stack. */
 #define XOTLIB_READ_BUFFER 65536
 struct xotlib_reader {
 	size_t start, end; /* unread bytes are buf[start..end) */

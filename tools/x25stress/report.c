@@ -339,14 +339,19 @@ static json_t *leak_json(const struct leak_report *leak)
 
 static json_t *options_json(const struct stress_options *o)
 {
-	return json_pack("{s:s, s:i, s:i, s:s, s:s, s:i, s:i, s:I, s:s, s:i, s:i, s:i, s:I, s:s?}",
+	json_t *options = json_pack("{s:s, s:i, s:i, s:s, s:s, s:i, s:i, s:I, s:s, s:i, s:i, s:i, s:I}",
 			 "mode", o->receiver ? "receiver" : "sender", "threads", o->threads,
 			 "max_message", o->max_message, "called_start", o->called_start,
 			 "called_end", o->called_end, "backoff_ms", o->backoff_ms, "run_time_s",
 			 o->run_time_s, "max_calls", (json_int_t)o->max_calls, "local_addr",
 			 o->local_addr, "window", o->window, "packet_size", o->packet_size,
 			 "connect_timeout_ms", o->connect_timeout_ms, "messages_per_call",
-			 (json_int_t)o->messages_per_call, "xot", o->xot);
+			 (json_int_t)o->messages_per_call);
+
+	/* only in XOT mode, so that AF_X25 mode's JSON stays as it was */
+	if (options && o->xot)
+		json_object_set_new(options, "xot", json_string(o->xot));
+	return options;
 }
 
 static json_t *report_json(const struct stress_report *r)
