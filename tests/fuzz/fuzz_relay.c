@@ -65,7 +65,9 @@
  * the harness's clock (CLOCK_MONOTONIC only); a timer step moves it forward and runs what is
  * due, so every input replays the same way. Between steps x25lo's writes are read back (unless
  * the TUN is blocked) and checked. At the end the relay is stopped with daemon_stop and the
- * loop must be left without any timer. FUZZ_RELAY_TRACE=1 prints each step.
+ * loop must be left without any timer. In a step that made x25lo read at most one frame,
+ * every packet it relayed (all but INCOMING CALLs, CLEARs and their confirmations) is on an
+ * LCI mapped to an open leg of a connected call. FUZZ_RELAY_TRACE=1 prints each step.
  * Build and run: tests/fuzz/README.md.
  */
 #include <errno.h>
@@ -132,6 +134,9 @@ static struct loop *loop;
 static int kernel_fd[NSLOTS] = {-1, -1, -1, -1, -1};
 static bool blocked[NSLOTS];
 static uint64_t drained_sent[NSLOTS]; /* the TUN's packets_sent when its kernel end was last read */
+static unsigned queued[NSLOTS];       /* frames the kernel wrote that x25lo has not read (deferred) */
+/* This step made x25lo read at most one frame: what it relayed went to a call that is still up. */
+static bool one_frame;
 static uint64_t fake_now_ms;
 static bool fake_clock;
 static int devnull = -1, real_stderr = -1;
@@ -228,6 +233,7 @@ static struct tun *add_tun(unsigned slot, const char *address, uint16_t lci_star
 	kernel_fd[slot] = sv[1];
 	blocked[slot] = false;
 	drained_sent[slot] = 0;
+	queued[slot] = 0;
 	t->admin_up = true;
 	relay.tuns[slot] = t;
 	if (slot >= relay.ntuns)
@@ -258,10 +264,21 @@ static void check_written_frame(const struct tun *t, const uint8_t *f, size_t n)
 		return;
 	}
 	/* An INCOMING CALL is always injected inside the TUN's range. */
-	if (f[2] == 0x0B) {
+	if (f[2] == X25_CALL_REQUEST) {
 		unsigned lci = ((f[0] & 0x0F) << 8) | f[1];
 
 		CHECK(lci >= t->lci_start && lci <= t->lci_end);
+		return;
+	}
+	/*
+	 * Besides INCOMING CALLs x25lo writes only CLEARs and their confirmations of its own: any
+	 * other packet is one it relayed, onto an open leg of a connected call (still so at the end
+	 * of a step that read one frame: nothing else happened in it).
+	 */
+	if (one_frame && f[2] != X25_CLEAR_REQUEST && f[2] != X25_CLEAR_CONFIRMATION) {
+		const struct leg *leg = t->legs[((f[0] & 0x0F) << 8) | f[1]];
+
+		CHECK(leg && leg->state == LEG_OPEN && leg->call->state == CALL_CONNECTED);
 	}
 }
 
@@ -303,6 +320,15 @@ static void unblock(unsigned slot)
 	blocked[slot] = false;
 }
 
+/* x25lo reads what the kernel of slot queued (64 frames at most, READ_BUDGET). */
+static void x25lo_reads(unsigned slot)
+{
+	if (queued[slot] > 1)
+		one_frame = false;
+	relay_tun_readable(tun_at(slot), 0);
+	queued[slot] = queued[slot] > 64 ? queued[slot] - 64 : 0;
+}
+
 /* The kernel of slot writes a frame; unless deferred, x25lo reads what is queued. */
 static void kernel_writes(unsigned slot, const uint8_t *frame, size_t len, bool defer)
 {
@@ -310,8 +336,10 @@ static void kernel_writes(unsigned slot, const uint8_t *frame, size_t len, bool 
 
 	/* Only a full ring toward x25lo (many deferred frames) refuses; the kernel would drop it. */
 	CHECK(n == (ssize_t)len || (n < 0 && (errno == EAGAIN || errno == EMSGSIZE)));
+	if (n >= 0)
+		queued[slot]++;
 	if (!defer)
-		relay_tun_readable(tun_at(slot), 0);
+		x25lo_reads(slot);
 }
 
 /* ---- building packets ---- */
@@ -851,6 +879,7 @@ static void step(struct input *in)
 	bool defer = a & 8;
 
 	note("step %u.%u\n", kind, a);
+	one_frame = true;
 	/* Steps on a slot need its TUN. */
 	if (!tun_at(slot) && kind != 3 && kind != 8 && kind != 9 && kind != 10 && kind != 11 && kind != 14)
 		return;
@@ -874,7 +903,7 @@ static void step(struct input *in)
 	case 9: op_reload(a, next(in)); break;
 	case 10: op_render(a); break;
 	case 11: daemon_begin_shutdown(&relay); break;
-	case 12: relay_tun_readable(tun_at(slot), 0); break;
+	case 12: x25lo_reads(slot); break;
 	case 14: op_stream(in, a); break;
 	default: op_long(in, slot, defer); break;
 	}
