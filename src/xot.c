@@ -45,6 +45,8 @@ struct xot_conn {
 	bool inbound;
 	bool retired;
 	struct xot_conn *next_retired;
+	bool flush_pending;           /* on the list of queues to send after the batch */
+	struct xot_conn *next_flush;
 	struct xot_peer *peer;
 	char peer_text[INET6_ADDRSTRLEN + 8 > XOT_DNS_NAME_MAX + 2 ? INET6_ADDRSTRLEN + 8 : XOT_DNS_NAME_MAX + 2];
 	struct leg *leg;   /* the call's leg on this connection, while mapped */
@@ -73,6 +75,7 @@ struct xot {
 	struct xot_conn **slots;
 	unsigned nslots;
 	struct xot_conn *retired;
+	struct xot_conn *flush; /* connections with packets queued in this batch */
 	struct resolver *resolver;
 	struct xot_dns_map *dns_maps[CONFIG_MAX_SERVERS];
 	struct xot_peer peers[XOT_MAX_PEERS];
@@ -353,6 +356,18 @@ static bool tx_queue(struct xot_conn *c, const uint8_t *data, size_t len)
 	return true;
 }
 
+/* Send c's queue once the loop's batch is done (xot_after_batch). */
+static void flush_after_batch(struct xot_conn *c)
+{
+	struct xot *x = c->port.relay->xot;
+
+	if (c->flush_pending)
+		return;
+	c->flush_pending = true;
+	c->next_flush = x->flush;
+	x->flush = c;
+}
+
 /* Write what is queued; 0, or -1 when the connection broke. */
 static int tx_flush(struct xot_conn *c)
 {
@@ -413,27 +428,17 @@ static bool xot_transmit(struct port *p, uint8_t *packet, size_t len)
 	frame[0] = 0;
 	frame[1] = 0;
 	put_be16(frame + 2, len);
-	if (c->state == CONN_OPEN && c->tx_len == 0) {
-		ssize_t sent = send(c->fd, frame, len + XOT_HEADER_LEN, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (sent < 0 && errno != EAGAIN && errno != EINTR) {
-			p->relay->counters.write_errors++;
-			return false;
-		}
-		if (sent < 0)
-			sent = 0;
-		if ((size_t)sent < len + XOT_HEADER_LEN) {
-			if (!tx_queue(c, frame + sent, len + XOT_HEADER_LEN - (size_t)sent)) {
-				p->relay->counters.write_errors++;
-				return false;
-			}
-			conn_watch(c, EPOLLIN | EPOLLOUT);
-		}
-	} else if (!tx_queue(c, frame, len + XOT_HEADER_LEN)) {
-		/* Before the connection is up everything waits; a full queue loses the packet. */
+	/*
+	 * Queued, and sent after the loop's batch together with whatever else the batch relayed
+	 * to this connection: one send per batch, not one per packet. Everything waits here
+	 * until the connection is up; a full queue loses the packet (its call is cleared).
+	 */
+	if (!tx_queue(c, frame, len + XOT_HEADER_LEN)) {
 		p->relay->counters.write_errors++;
 		return false;
 	}
+	if (c->state == CONN_OPEN)
+		flush_after_batch(c);
 	/* What waited for the connection is credited to the peer once it is up (connect_done). */
 	if (c->peer && c->state == CONN_OPEN) {
 		c->peer->counters.packets_sent++;
@@ -548,11 +553,15 @@ trace:
  * (its XOT header, the previous packet's tail, or rx[0] for the first) are the headroom a TUN
  * writes its own framing into. Only a trailing partial packet is moved to the front.
  */
+/*
+ * One recv per wake-up unless it filled the buffer: a segment's packets are split here, and
+ * the level-triggered watch wakes the loop again if TCP holds more.
+ */
 static void conn_read(struct xot_conn *c)
 {
 	for (;;) {
-		size_t off = 0;
-		ssize_t n = recv(c->fd, c->rx + 1 + c->rx_len, sizeof(c->rx) - 1 - c->rx_len, MSG_DONTWAIT);
+		size_t off = 0, room = sizeof(c->rx) - 1 - c->rx_len;
+		ssize_t n = recv(c->fd, c->rx + 1 + c->rx_len, room, MSG_DONTWAIT);
 
 		if (n == 0) {
 			conn_failed(c, c->leg ? XOT_FAIL_CLOSED : XOT_FAIL_NO_CALL, X25_CAUSE_OUT_OF_ORDER, X25_DIAG_NONE);
@@ -586,6 +595,8 @@ static void conn_read(struct xot_conn *c)
 			return;
 		memmove(c->rx + 1, c->rx + 1 + off, c->rx_len - off);
 		c->rx_len -= off;
+		if ((size_t)n < room)
+			return;
 	}
 }
 
@@ -969,10 +980,27 @@ int xot_config_changed(struct relay *relay, char *err, size_t errlen)
 	return relay->xot ? compile_dns_maps(relay->xot, &relay->cfg, err, errlen) : 0;
 }
 
+/* The batch's packets go out: one send per connection. */
+static void flush_batch(struct xot *x)
+{
+	while (x->flush) {
+		struct xot_conn *c = x->flush;
+
+		x->flush = c->next_flush;
+		c->flush_pending = false;
+		if (c->retired || c->fd < 0 || (c->state != CONN_OPEN && c->state != CONN_CLOSING))
+			continue;
+		if (tx_flush(c) < 0)
+			conn_failed(c, XOT_FAIL_CLOSED, X25_CAUSE_OUT_OF_ORDER, X25_DIAG_NONE);
+	}
+}
+
 void xot_after_batch(struct relay *relay)
 {
 	struct xot *x = relay->xot;
 
+	if (x)
+		flush_batch(x);
 	while (x && x->retired) {
 		struct xot_conn *c = x->retired;
 
@@ -991,6 +1019,7 @@ void xot_stop(struct relay *relay)
 		loop_del(relay->loop, &x->listen_watch);
 		close(x->listen_fd);
 	}
+	flush_batch(x);
 	for (unsigned i = 0; i < x->nslots; i++) {
 		struct xot_conn *c = x->slots[i];
 

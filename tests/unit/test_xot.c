@@ -169,7 +169,9 @@ static void kernel_sends(unsigned i, const uint8_t *packet, size_t len)
 
 	memcpy(frame + 5, packet, len);
 	assert_int_equal(write(kernel_fd[i], frame, 5 + len), (ssize_t)(5 + len));
+	/* One batch of x25lo's loop: the read, then what the loop does after a batch. */
 	relay_tun_readable(relay.tuns[i], 0);
+	daemon_after_batch(&relay);
 }
 #define KERNEL_SENDS(i, ...) kernel_sends(i, (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
 
