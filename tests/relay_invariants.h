@@ -12,15 +12,18 @@
  *    mapped; t->legs_mapped counts the non-NULL entries; a TUN whose link is not ready maps
  *    nothing (its kernel has dropped every call on it).
  *  - Call slots: t->calls_in_use counts t's non-free slots; each call's callee leg is on t at the
- *    slot's LCI; relay->calls_by_state[s] counts the calls in state s over all live TUNs.
+ *    slot's LCI; relay->calls_by_state[s] counts the calls in state s over all live TUNs and
+ *    XOT connections.
  *  - States: SETUP has its set-up timer pending and both legs open; CONNECTED has both legs open
  *    and no set-up timer; CLEARING has no open leg, at least one clearing, no set-up timer. A leg
  *    is CLEARING exactly when its clearing timer is pending; an open leg owes no clearing packet.
- *  - Pointers: a leg's port is NULL (idle legs only) or the port of a live TUN; every pending
- *    timer on the relay's two queues belongs to a live call or leg in the matching state, and
- *    the queues hold no more and no fewer. Each pointer is read through, so under ASan one
- *    that reaches a freed TUN is a use-after-free report.
+ *  - Pointers: a leg's port is NULL (idle legs only) or the port of a live TUN or XOT
+ *    connection; every pending timer on the relay's two queues belongs to a live call or leg in
+ *    the matching state, and the queues hold no more and no fewer. Each pointer is read
+ *    through, so under ASan one that reaches a freed TUN is a use-after-free report.
  *  - Link: a TUN owes a link frame exactly when its link timer is pending.
+ * Calls living in XOT connections (xot_slot_call) count with the TUNs' and follow the same
+ * state rules; their legs on XOT ports have no LCI table to be in.
  */
 #ifndef X25LO_RELAY_INVARIANTS_H
 #define X25LO_RELAY_INVARIANTS_H
@@ -77,8 +80,29 @@ static inline const struct tun *relay_invariant_tun_of_port(const struct relay *
 	return NULL;
 }
 
+/* Whether p is the port of a live XOT connection. */
+static inline bool relay_invariant_xot_port(const struct relay *relay, const struct port *p)
+{
+	for (unsigned i = 0; i < xot_slots(relay); i++) {
+		const struct leg *leg = xot_slot_leg(relay, i);
+
+		if (leg && leg->port == p)
+			return true;
+	}
+	return false;
+}
+
+/* Whether c is the call of a live XOT connection. */
+static inline bool relay_invariant_xot_call(const struct relay *relay, const struct call *c)
+{
+	for (unsigned i = 0; i < xot_slots(relay); i++)
+		if (xot_slot_call(relay, i) == c)
+			return true;
+	return false;
+}
+
 /* The live TUN whose call slots hold c (at a slot boundary), or NULL. */
-static inline const struct tun *relay_invariant_owner(const struct relay *relay, const struct call *c)
+static inline const struct tun *relay_invariant_tun_owner(const struct relay *relay, const struct call *c)
 {
 	for (unsigned i = 0; i < relay->ntuns; i++) {
 		const struct tun *t = relay->tuns[i];
@@ -91,6 +115,12 @@ static inline const struct tun *relay_invariant_owner(const struct relay *relay,
 			return t;
 	}
 	return NULL;
+}
+
+/* Whether c lives in a live TUN's call slots or in a live XOT connection. */
+static inline bool relay_invariant_owner(const struct relay *relay, const struct call *c)
+{
+	return relay_invariant_tun_owner(relay, c) != NULL || relay_invariant_xot_call(relay, c);
 }
 
 /* A deadline list in order, doubly linked; *count gets its length. */
@@ -109,66 +139,69 @@ static inline const char *relay_invariant_queue(const struct timer_queue *q, con
 	return NULL;
 }
 
-/* One non-free call in slot j of its owner t; adds its clearing legs to *clearing_legs. */
-static inline const char *relay_invariant_call(const struct relay *relay, const struct tun *t, unsigned j,
-					       unsigned *clearing_legs)
+/*
+ * One non-free call c in slot j of where: TUN t's call slots, or (t NULL) XOT connection j.
+ * Adds its clearing legs to *clearing_legs.
+ */
+static inline const char *relay_invariant_call(const struct relay *relay, const struct call *c, const struct tun *t,
+					       const char *where, unsigned j, unsigned *clearing_legs)
 {
-	const struct call *c = &t->calls[j];
 	unsigned open = 0, clearing = 0;
 
-	RELAY_INVARIANT(c->state < CALL_STATE_COUNT, "%s slot %u: call state %u", t->port.name, j, c->state);
-	RELAY_INVARIANT(c->leg[LEG_CALLEE].port == &t->port && c->leg[LEG_CALLEE].lci == t->lci_start + j,
-			"%s slot %u: the callee leg is not on this TUN at LCI %u", t->port.name, j, t->lci_start + j);
+	RELAY_INVARIANT(c->state < CALL_STATE_COUNT, "%s slot %u: call state %u", where, j, c->state);
+	RELAY_INVARIANT(!t || (c->leg[LEG_CALLEE].port == &t->port && c->leg[LEG_CALLEE].lci == t->lci_start + j),
+			"%s slot %u: the callee leg is not on this TUN at LCI %u", where, j, t ? t->lci_start + j : 0);
 	for (unsigned side = 0; side < 2; side++) {
 		const struct leg *leg = &c->leg[side];
 		const struct tun *u;
 
 		RELAY_INVARIANT(leg->call == c && leg->side == side, "%s slot %u: leg %u belongs elsewhere",
-				t->port.name, j, side);
-		RELAY_INVARIANT(leg->state <= LEG_CLEARING, "%s slot %u: leg %u state %u", t->port.name, j, side,
+				where, j, side);
+		RELAY_INVARIANT(leg->state <= LEG_CLEARING, "%s slot %u: leg %u state %u", where, j, side,
 				leg->state);
 		RELAY_INVARIANT((leg->state == LEG_CLEARING) == timer_pending(&leg->clearing),
-				"%s slot %u: leg %u is %s with its clearing timer %s", t->port.name, j, side,
+				"%s slot %u: leg %u is %s with its clearing timer %s", where, j, side,
 				leg->state == LEG_CLEARING ? "clearing" : "not clearing",
 				timer_pending(&leg->clearing) ? "pending" : "not pending");
 		RELAY_INVARIANT(!timer_pending(&leg->clearing) || leg->clearing.queue == &relay->clearing_timers,
-				"%s slot %u: leg %u's timer is on another queue", t->port.name, j, side);
+				"%s slot %u: leg %u's timer is on another queue", where, j, side);
 		/* (An idle leg may keep what it owed when it went: nothing reads it until it clears again.) */
 		RELAY_INVARIANT(leg->state != LEG_OPEN || leg->unsent == UNSENT_NONE,
-				"%s slot %u: leg %u is open but owes a clearing packet", t->port.name, j, side);
+				"%s slot %u: leg %u is open but owes a clearing packet", where, j, side);
 		if (!leg->port) {
 			RELAY_INVARIANT(leg->state == LEG_IDLE, "%s slot %u: leg %u is mapped without a port",
-					t->port.name, j, side);
+					where, j, side);
 			continue;
 		}
 		u = relay_invariant_tun_of_port(relay, leg->port);
-		RELAY_INVARIANT(u != NULL, "%s slot %u: leg %u (%s, LCI %u) points at a TUN that is gone", t->port.name,
-				j, side, leg->state == LEG_IDLE ? "idle" : "mapped", leg->lci);
+		RELAY_INVARIANT(u != NULL || relay_invariant_xot_port(relay, leg->port),
+				"%s slot %u: leg %u (%s, LCI %u) points at a port that is gone", where, j, side,
+				leg->state == LEG_IDLE ? "idle" : "mapped", leg->lci);
 		relay_invariant_touch(leg->port->name);
-		if (leg->state == LEG_IDLE)
-			continue;
-		RELAY_INVARIANT(leg->lci >= 1 && leg->lci < X25_LCI_COUNT && u->legs[leg->lci] == leg,
-				"%s slot %u: leg %u is %s on %s LCI %u but not in its LCI table", t->port.name, j, side,
-				leg->state == LEG_OPEN ? "open" : "clearing", u->port.name, leg->lci);
 		open += leg->state == LEG_OPEN;
 		clearing += leg->state == LEG_CLEARING;
+		if (leg->state == LEG_IDLE || !u)
+			continue; /* an XOT connection carries one call: no LCI table */
+		RELAY_INVARIANT(leg->lci >= 1 && leg->lci < X25_LCI_COUNT && u->legs[leg->lci] == leg,
+				"%s slot %u: leg %u is %s on %s LCI %u but not in its LCI table", where, j, side,
+				leg->state == LEG_OPEN ? "open" : "clearing", u->port.name, leg->lci);
 	}
 	switch ((enum call_state)c->state) {
 	case CALL_SETUP:
 		RELAY_INVARIANT(timer_pending(&c->setup) && c->setup.queue == &relay->setup_timers,
-				"%s slot %u: a call in set-up without its set-up timer", t->port.name, j);
-		RELAY_INVARIANT(open == 2, "%s slot %u: a call in set-up with %u open legs", t->port.name, j, open);
+				"%s slot %u: a call in set-up without its set-up timer", where, j);
+		RELAY_INVARIANT(open == 2, "%s slot %u: a call in set-up with %u open legs", where, j, open);
 		break;
 	case CALL_CONNECTED:
 		RELAY_INVARIANT(!timer_pending(&c->setup), "%s slot %u: a connected call with its set-up timer",
-				t->port.name, j);
-		RELAY_INVARIANT(open == 2, "%s slot %u: a connected call with %u open legs", t->port.name, j, open);
+				where, j);
+		RELAY_INVARIANT(open == 2, "%s slot %u: a connected call with %u open legs", where, j, open);
 		break;
 	case CALL_CLEARING:
 		RELAY_INVARIANT(!timer_pending(&c->setup), "%s slot %u: a clearing call with its set-up timer",
-				t->port.name, j);
+				where, j);
 		RELAY_INVARIANT(open == 0 && clearing > 0, "%s slot %u: a clearing call with %u open and %u clearing legs",
-				t->port.name, j, open, clearing);
+				where, j, open, clearing);
 		break;
 	case CALL_FREE:
 	case CALL_STATE_COUNT:
@@ -184,8 +217,8 @@ static inline const char *relay_invariants_broken(const struct relay *relay)
 	const char *why;
 
 	RELAY_INVARIANT(relay->retired == NULL, "a removed TUN still waits to be freed after the batch");
-	RELAY_INVARIANT(relay->ntuns <= CONFIG_MAX_ROUTES, "ntuns %u", relay->ntuns);
-	for (unsigned i = 0; i < CONFIG_MAX_ROUTES; i++) {
+	RELAY_INVARIANT(relay->ntuns <= RELAY_MAX_TUNS, "ntuns %u", relay->ntuns);
+	for (unsigned i = 0; i < RELAY_MAX_TUNS; i++) {
 		const struct tun *t = relay->tuns[i];
 		unsigned mapped = 0, in_use = 0;
 
@@ -221,8 +254,8 @@ static inline const char *relay_invariants_broken(const struct relay *relay)
 					"%s LCI %u: maps a leg of another port or LCI (%u)", t->port.name, lci, leg->lci);
 			RELAY_INVARIANT(leg->side <= LEG_CALLEE && leg->call && &leg->call->leg[leg->side] == leg,
 					"%s LCI %u: the leg is not its call's leg[side]", t->port.name, lci);
-			RELAY_INVARIANT(relay_invariant_owner(relay, leg->call) != NULL,
-					"%s LCI %u: the leg's call is in no live TUN's call slots", t->port.name, lci);
+			RELAY_INVARIANT(relay_invariant_owner(relay, leg->call),
+					"%s LCI %u: the leg's call lives in no live TUN or XOT connection", t->port.name, lci);
 			RELAY_INVARIANT(leg->call->state != CALL_FREE, "%s LCI %u: the leg's call is free", t->port.name,
 					lci);
 		}
@@ -240,13 +273,23 @@ static inline const char *relay_invariants_broken(const struct relay *relay)
 				continue;
 			}
 			in_use++;
-			why = relay_invariant_call(relay, t, j, &clearing_legs);
+			why = relay_invariant_call(relay, c, t, t->port.name, j, &clearing_legs);
 			if (why)
 				return why;
 			by_state[c->state]++;
 		}
 		RELAY_INVARIANT(in_use == t->calls_in_use, "%s: calls_in_use %u, slots in use %u", t->port.name,
 				t->calls_in_use, in_use);
+	}
+	for (unsigned i = 0; i < xot_slots(relay); i++) {
+		const struct call *c = xot_slot_call(relay, i);
+
+		if (!c || c->state == CALL_FREE)
+			continue;
+		why = relay_invariant_call(relay, c, NULL, "xot", i, &clearing_legs);
+		if (why)
+			return why;
+		by_state[c->state]++;
 	}
 	for (unsigned s = CALL_SETUP; s < CALL_STATE_COUNT; s++)
 		RELAY_INVARIANT(by_state[s] == relay->calls_by_state[s], "calls_by_state[%u] is %u, slots hold %u", s,
