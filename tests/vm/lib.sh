@@ -30,7 +30,9 @@ wait_for() {
 	done
 }
 
-# write_config ROUTES [EXTRA_JSON_MEMBERS]: ROUTES is a JSON array body, e.g. '"127001","127002"'.
+# write_config ROUTES [EXTRA_JSON_MEMBERS [TOP_LEVEL_MEMBERS]]: ROUTES is a JSON array body, e.g.
+# '"127001","127002"'; EXTRA_JSON_MEMBERS go into "tun-loopback", TOP_LEVEL_MEMBERS next to it
+# (goxot's "servers" array: '"servers": [{"prefix": "999/3", "ip": "127.0.0.1"}]').
 write_config() {
 	cat >"$X25LO_CONFIG" <<JSON
 {
@@ -41,7 +43,8 @@ write_config() {
     "stats-port": ${STATS_PORT:-0},
     "routes": [$1]${2:+,
     $2}
-  }
+  }${3:+,
+  $3}
 }
 JSON
 }

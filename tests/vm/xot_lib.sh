@@ -1,0 +1,94 @@
+# xot_lib.sh - helpers for the XOT guest tests (sourced after lib.sh and stats_lib.sh).
+# The XOT peers are x25stress --xot (echo receiver, callers) and xotpeer (scripted steps and
+# faults); every wait is bounded.
+
+# start_x25lo_xot N_TUNS [x25lo options]: start_x25lo, then wait for the XOT gateway TUN
+# (tunlbxot) too when the config routes servers over XOT.
+start_x25lo_xot() {
+	start_x25lo "$@"
+	if grep -q '"xot_servers": true' "$X25LO_CONFIG"; then
+		wait_for "the XOT gateway TUN" 100 log_has "${PREFIX:-tunlb}xot: link operational"
+	fi
+	if grep -q '"xot_listen": "[^"]' "$X25LO_CONFIG"; then
+		wait_for "the XOT listener" 100 log_has "XOT listener on "
+	fi
+	return 0
+}
+
+# start_xot_receiver NAME PORT [x25stress options]: an x25stress XOT echo receiver on
+# 127.0.0.1:PORT; its output in /tmp/NAME.out, its pid in NAME_PID.
+start_xot_receiver() {
+	name=$1 port=$2
+	shift 2
+	x25stress -r --xot "127.0.0.1:$port" "$@" >"/tmp/$name.out" 2>&1 &
+	eval "${name}_PID=\$!"
+	wait_for "the XOT receiver $name on port $port" 100 grep -q "^Receiver listening for X.25 calls" "/tmp/$name.out"
+}
+
+# bg_pid NAME: the pid a start_* helper kept in NAME_PID.
+bg_pid() {
+	eval "echo \"\$${1}_PID\""
+}
+
+# stop_bg NAME...: SIGTERM each, then wait for each to exit with status 0.
+stop_bg() {
+	for name in "$@"; do
+		kill -TERM "$(bg_pid "$name")"
+	done
+	for name in "$@"; do
+		wait "$(bg_pid "$name")" || fail "$name exited with status $? after SIGTERM: $(cat "/tmp/$name.out")"
+	done
+}
+
+# stop_xot_receiver NAME: SIGTERM; it prints its summary and exits 0.
+stop_xot_receiver() {
+	pid=$(bg_pid "$1")
+	kill -TERM "$pid"
+	wait "$pid" || fail "the XOT receiver $1 exited with status $?: $(cat "/tmp/$1.out")"
+	grep -q '^Interrupted by signal 15$' "/tmp/$1.out" || fail "the XOT receiver $1 printed no summary"
+}
+
+# summary_field FILE LABEL: the value after "LABEL: " in an x25stress summary.
+summary_field() {
+	sed -n "s/^$2: *//p" "$1" | head -n 1
+}
+
+# expect_summary FILE LABEL VALUE
+expect_summary() {
+	expect_eq "$2 in $1" "$3" "$(summary_field "$1" "$2")"
+}
+
+# start_xotpeer NAME listen|connect ENDPOINT [options] STEP...: xotpeer in the background,
+# output in /tmp/NAME.out, pid in NAME_PID; a listener is waited for (its ready file).
+start_xotpeer() {
+	name=$1 mode=$2 endpoint=$3
+	shift 3
+	rm -f "/tmp/$name.ready"
+	if [ "$mode" = connect ]; then
+		xotpeer connect "$endpoint" "$@" >"/tmp/$name.out" 2>&1 &
+		eval "${name}_PID=\$!"
+		return 0
+	fi
+	xotpeer "$mode" "$endpoint" --ready-file "/tmp/$name.ready" "$@" >"/tmp/$name.out" 2>&1 &
+	eval "${name}_PID=\$!"
+	x25test wait-file "/tmp/$name.ready" --timeout 10 >/dev/null || fail "xotpeer $name did not start: $(cat "/tmp/$name.out")"
+}
+
+# wait_xotpeer NAME: it ends with status 0 (all its steps done).
+wait_xotpeer() {
+	wait "$(bg_pid "$1")" || fail "xotpeer $1 failed (status $?): $(cat "/tmp/$1.out")"
+}
+
+# varz_fresh: VARZ is /varz now.
+varz_fresh() {
+	fetch_into VARZ /varz
+}
+
+# xot_assert_idle: no XOT connection is open (waited for) and x25lo holds no call.
+xot_connections_zero() {
+	fetch_into VARZ /varz && [ "$(varz_value xot_connections)" = 0 ]
+}
+xot_assert_idle() {
+	wait_for "every XOT connection to close" 100 xot_connections_zero
+	assert_idle
+}
