@@ -1,5 +1,8 @@
 # Thin wrapper for the README's commands; the real build is Meson.
 #   make demo    install what is missing, build, run the article's demo in the X.25 VM
+#   make demo-xot  install what is missing, build, then XOT between two X.25 VMs joined by a
+#                virtual link (vm/x25lo-vm pair): a call from site a to site b, then the stress
+#                test across the sites (scripts/demo-xot.sh; DEMO_XOT_ARGS="-T 10" and the like)
 #   make check   install what is missing, build, then three meson test runs (scripts/check.sh):
 #                the unit suite on the ASan+UBSan build, the fuzz suite (each libFuzzer
 #                target for a short while) on the clang build, the vm and lint suites on
@@ -12,8 +15,9 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := fuzz_config fuzz_packet fuzz_relay fuzz_http
 DEMO_ARGS    ?=
+DEMO_XOT_ARGS ?=
 
-.PHONY: all deps build build-asan build-fuzz check unit-check vm-check lint fuzz-check fuzz demo clean
+.PHONY: all deps build build-asan build-fuzz check unit-check vm-check lint fuzz-check fuzz demo demo-xot clean
 
 all: build
 
@@ -61,6 +65,9 @@ fuzz: build-fuzz
 
 demo: build
 	@scripts/demo.sh $(BUILD) $(DEMO_ARGS)
+
+demo-xot: build
+	@scripts/demo-xot.sh $(BUILD) $(DEMO_XOT_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
