@@ -94,6 +94,7 @@ static void frame_received(struct tun *t, uint8_t *frame, size_t len)
 	uint8_t *packet = frame + TUN_FRAME_HEADER;
 	struct port *to = NULL;
 	size_t packet_len;
+	uint8_t pseudo_header;
 
 	t->port.counters.packets_received++;
 	if (len < TUN_FRAME_HEADER) {
@@ -109,7 +110,12 @@ static void frame_received(struct tun *t, uint8_t *frame, size_t len)
 	t->port.counters.bytes_received += packet_len;
 	if (relay->pcap)
 		pcap_record(relay->pcap, &t->port, false, frame[4], packet, packet_len);
-	switch (frame[4]) {
+	/*
+	 * Kept for the trace: the port a packet is relayed to writes its own framing into the
+	 * bytes before it (an XOT header covers frame[4]).
+	 */
+	pseudo_header = frame[4];
+	switch (pseudo_header) {
 	case X25_IFACE_DATA:
 		to = packet_received(t, packet, packet_len);
 		break;
@@ -129,7 +135,7 @@ static void frame_received(struct tun *t, uint8_t *frame, size_t len)
 	 * traced as they left, so they come first.
 	 */
 	if (log_trace_on)
-		trace_frame(t->port.name, to ? to->name : trace_x25lo, frame[4], packet, packet_len, t->port.extended);
+		trace_frame(t->port.name, to ? to->name : trace_x25lo, pseudo_header, packet, packet_len, t->port.extended);
 }
 
 void relay_tun_readable(void *ctx, uint32_t events)

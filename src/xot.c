@@ -479,12 +479,33 @@ static const struct port_ops xot_port_ops = {
 
 /* ---- receive ---- */
 
+/*
+ * An XOT call goes to the kernel with its packet and window sizes explicit: left out, they
+ * mean the X.25 defaults to the caller (RFC 1613 §6.1), but a Linux listener would keep its
+ * own values (docs/linux-x25.md §3.3), answer without them, and the two ends would disagree.
+ * The completed packet is written after PORT_HEADROOM bytes of out; *pkt, *packet and *len
+ * then describe it.
+ */
+static void call_request_complete(struct xot_conn *c, struct x25_packet *pkt, uint8_t **packet, size_t *len,
+				  uint8_t *out, size_t cap)
+{
+	struct x25_packet full;
+	size_t n = with_flow_facilities(*packet, *len, c->port.extended, out + PORT_HEADROOM, cap - PORT_HEADROOM);
+
+	if (n == 0 || packet_decode(out + PORT_HEADROOM, n, c->port.extended, &full) < 0)
+		return;
+	*pkt = full;
+	*packet = out + PORT_HEADROOM;
+	*len = n;
+}
+
 /* One X.25 packet from the peer, in the read buffer with PORT_HEADROOM bytes before it. */
 static void packet_from_peer(struct xot_conn *c, uint8_t *packet, size_t len)
 {
 	struct relay *relay = c->port.relay;
 	struct x25_packet pkt;
 	struct port *to = NULL;
+	uint8_t completed[PORT_HEADROOM + 512];
 
 	c->port.counters.packets_received++;
 	c->port.counters.bytes_received += len;
@@ -520,6 +541,7 @@ static void packet_from_peer(struct xot_conn *c, uint8_t *packet, size_t len)
 		timer_cancel(&c->timer);
 		if (c->peer)
 			c->peer->counters.calls_in++;
+		call_request_complete(c, &pkt, &packet, &len, completed, sizeof(completed));
 		to = call_request_from(&c->port, &pkt, packet);
 		if (!c->leg)
 			conn_finish(c); /* refused: the CLEAR goes out, then the connection closes */

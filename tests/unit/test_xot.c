@@ -22,6 +22,7 @@
 
 #include "call.h"
 #include "daemon.h"
+#include "log.h"
 #include "relay.h"
 #include "stats.h"
 #include "xot.h"
@@ -467,6 +468,70 @@ static void an_xot_call_reaches_the_tun_of_its_called_address(void **state)
 	close(fd);
 }
 
+/*
+ * Left out, packet and window size mean the X.25 defaults to an XOT caller; a Linux listener
+ * would keep its own larger values instead, so the kernel gets them explicitly (CUD kept).
+ */
+static void an_xot_call_without_flow_facilities_reaches_the_kernel_with_the_defaults(void **state)
+{
+	int fd = connect_to_x25lo();
+
+	PEER_SENDS(fd, 0x10, 0x05, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x55, 0x50, 0x01, 0x00, 0xC0, 0x01);
+	KERNEL_RECEIVES(1, 0x1F, 0xFF, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x55, 0x50, 0x01, 0x06, 0x42, 0x07, 0x07, 0x43,
+			0x02, 0x02, 0xC0, 0x01);
+	KERNEL_SENDS(1, 0x1F, 0xFF, 0x0F, 0x00, 0x06, 0x42, 0x07, 0x07, 0x43, 0x02, 0x02);
+	PEER_RECEIVES(fd, 0x10, 0x05, 0x0F, 0x00, 0x06, 0x42, 0x07, 0x07, 0x43, 0x02, 0x02);
+	close(fd);
+	KERNEL_RECEIVES(1, 0x1F, 0xFF, 0x13, 0x09, 0x00);
+	KERNEL_SENDS(1, 0x1F, 0xFF, 0x17);
+	assert_int_equal(active_calls(), 0);
+}
+
+/* What x25lo logs while -trace is on (stderr into a file), without the timestamps. */
+static char trace_text[2048];
+static int saved_stderr = -1;
+static FILE *trace_file;
+
+static void trace_start(void)
+{
+	trace_file = tmpfile();
+	assert_non_null(trace_file);
+	saved_stderr = dup(STDERR_FILENO);
+	dup2(fileno(trace_file), STDERR_FILENO);
+	log_trace_on = true;
+}
+
+static const char *trace_stop(void)
+{
+	size_t n;
+
+	log_trace_on = false;
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	rewind(trace_file);
+	n = fread(trace_text, 1, sizeof(trace_text) - 1, trace_file);
+	trace_text[n] = '\0';
+	fclose(trace_file);
+	return trace_text;
+}
+
+/* The XOT header written in front of a packet read from a TUN must not change its trace line. */
+static void a_packet_relayed_from_a_tun_to_xot_is_traced_as_what_it_is(void **state)
+{
+	int fd = connect_incoming_call();
+	const char *text;
+
+	trace_start();
+	KERNEL_SENDS(1, 0x1F, 0xFF, 0x00, 'y');
+	PEER_RECEIVES(fd, 0x10, 0x05, 0x00, 'y');
+	text = trace_stop();
+	if (!strstr(text, " tunlb1>xot0 DATA 10 05 00 79\n"))
+		fail_msg("trace: %s", text);
+	close(fd);
+	KERNEL_RECEIVES(1, 0x1F, 0xFF, 0x13, 0x09, 0x00);
+	KERNEL_SENDS(1, 0x1F, 0xFF, 0x17);
+}
+
 static void an_xot_call_to_no_local_address_is_cleared_and_the_connection_closed(void **state)
 {
 	int fd = connect_to_x25lo();
@@ -529,6 +594,8 @@ int main(void)
 		T(a_server_name_that_does_not_resolve_clears_with_not_obtainable),
 		T(a_local_route_wins_over_a_server_prefix),
 		T(an_xot_call_reaches_the_tun_of_its_called_address),
+		T(an_xot_call_without_flow_facilities_reaches_the_kernel_with_the_defaults),
+		T(a_packet_relayed_from_a_tun_to_xot_is_traced_as_what_it_is),
 		T(an_xot_call_to_no_local_address_is_cleared_and_the_connection_closed),
 		T(a_connection_that_sends_no_call_request_is_closed),
 		T(a_peer_outside_the_allow_list_is_refused),
