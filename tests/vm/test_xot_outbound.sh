@@ -79,7 +79,7 @@ for extended in false true; do
 	wait "$held" || fail "the held call failed: $(cat /tmp/held.out)"
 	calls=$((calls + 1)) messages=$((messages + 1))
 
-	stop_xot_receiver recv
+	stop_receiver recv
 	cat /tmp/recv.out
 	expect_summary /tmp/recv.out "Calls Received" $calls
 	expect_summary /tmp/recv.out "Packets Received" $messages

@@ -40,12 +40,22 @@ stop_bg() {
 	done
 }
 
-# stop_xot_receiver NAME: SIGTERM; it prints its summary and exits 0.
-stop_xot_receiver() {
+# start_af_receiver NAME ADDR [x25stress options]: an AF_X25 x25stress echo receiver on ADDR
+# (a kernel listener); output in /tmp/NAME.out, pid in NAME_PID.
+start_af_receiver() {
+	name=$1 addr=$2
+	shift 2
+	x25stress -r -a "$addr" "$@" >"/tmp/$name.out" 2>&1 &
+	eval "${name}_PID=\$!"
+	wait_for "the AF_X25 receiver $name on $addr" 100 grep -q "^Receiver listening for X.25 calls" "/tmp/$name.out"
+}
+
+# stop_receiver NAME: SIGTERM an x25stress receiver; it prints its summary and exits 0.
+stop_receiver() {
 	pid=$(bg_pid "$1")
 	kill -TERM "$pid"
-	wait "$pid" || fail "the XOT receiver $1 exited with status $?: $(cat "/tmp/$1.out")"
-	grep -q '^Interrupted by signal 15$' "/tmp/$1.out" || fail "the XOT receiver $1 printed no summary"
+	wait "$pid" || fail "the receiver $1 exited with status $?: $(cat "/tmp/$1.out")"
+	grep -q '^Interrupted by signal 15$' "/tmp/$1.out" || fail "the receiver $1 printed no summary"
 }
 
 # summary_field FILE LABEL: the value after "LABEL: " in an x25stress summary.

@@ -40,6 +40,7 @@ static const char usage[] =
 	"  clear C D          send CLEAR (cause C, diagnostic D, hex) and wait for its confirmation\n"
 	"  wait-clear         wait for a CLEAR: clear cause=0xCC diag=0xDD after_ms=N; confirmed\n"
 	"  wait-eof           wait until the peer closes: eof after_ms=N (since connected)\n"
+	"  wait-file PATH     wait until PATH exists (the test's go-ahead): go\n"
 	"  close              close the connection (FIN)\n"
 	"  reset              close it with a TCP reset (SO_LINGER 0)\n"
 	"\n"
@@ -368,6 +369,18 @@ static void step_wait_eof(void)
 	}
 }
 
+static void step_wait_file(const char *path)
+{
+	uint64_t start = x25_monotonic_ns();
+
+	while (access(path, F_OK) != 0) {
+		if (ms_since(start) >= (unsigned long)peer.timeout_ms)
+			die(TIMEOUT, "wait-file: no %s within %d ms", path, peer.timeout_ms);
+		poll(NULL, 0, 50);
+	}
+	say("go");
+}
+
 static void step_close(bool reset)
 {
 	if (reset) {
@@ -507,6 +520,9 @@ static void run_steps(int argc, char **argv)
 			step_wait_clear();
 		} else if (strcmp(s, "wait-eof") == 0) {
 			step_wait_eof();
+		} else if (strcmp(s, "wait-file") == 0 && a) {
+			step_wait_file(a);
+			i++;
 		} else if (strcmp(s, "close") == 0) {
 			step_close(false);
 		} else if (strcmp(s, "reset") == 0) {
