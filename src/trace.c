@@ -20,7 +20,7 @@ void trace_frame(const char *src, const char *dst, uint8_t pseudo_header, const 
 	size_t shown = len < TRACE_MAX_BYTES ? len : TRACE_MAX_BYTES, n = 0;
 
 	if (pseudo_header != X25_IFACE_DATA) {
-		log_msg("%s>%s %s", src, dst, pseudo_header < 4 ? controls[pseudo_header] : "PSEUDO-HEADER?");
+		log_debug("%s>%s %s", src, dst, pseudo_header < 4 ? controls[pseudo_header] : "PSEUDO-HEADER?");
 		return;
 	}
 	if (packet_decode(packet, len, extended, &pkt) == 0)
@@ -30,5 +30,5 @@ void trace_frame(const char *src, const char *dst, uint8_t pseudo_header, const 
 		n += (size_t)snprintf(hex + n, sizeof(hex) - n, i ? " %02X" : "%02X", packet[i]);
 	if (shown < len)
 		snprintf(hex + n, sizeof(hex) - n, " ... (%zu bytes)", len);
-	log_msg("%s>%s %s %s", src, dst, name, hex);
+	log_debug("%s>%s %s %s", src, dst, name, hex);
 }
