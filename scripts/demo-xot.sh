@@ -29,11 +29,14 @@ done
 # boot, start-up and the stress run take a few minutes at worst.
 timeout=${DEMO_TIMEOUT:-600}
 echo "demo-xot: booting site a and site b, two X.25 VMs joined by a virtual link (timeout ${timeout}s)"
+# The speed depends on what else the machine runs: say how busy it was.
+echo "demo-xot: host: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
 start=$(date +%s)
 status=0
 "$REPO/vm/x25lo-vm" pair --build "$build" --timeout "$timeout" \
 	--add "$REPO/tests/vm:/x25lo/tests" -- sh /x25lo/tests/demo_xot_guest.sh "$@" || status=$?
 echo
+echo "demo-xot: host load average afterwards: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$status" = 0 ]; then
 	echo "demo-xot: PASSED in $(($(date +%s) - start)) s (both sites)"
 else

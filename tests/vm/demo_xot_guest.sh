@@ -261,10 +261,10 @@ site_a() {
 	xot_counters "$peer_stats"
 
 	step "site a: stress test across the sites for $STRESS_SECONDS s: AF_X25 senders on site a -> x25lo (a) -> XOT -> x25lo (b) -> x25stress receiver on site b"
-	echo "$STRESS${*:+ $*} --strict"
+	echo "$STRESS${*:+ $*} --latency --strict"
 	sender_out=$STRESS_TMP/sender.out
 	# shellcheck disable=SC2086 # STRESS is a word list on purpose
-	$STRESS "$@" --strict --json "$STRESS_TMP/sender.json" >"$sender_out" 2>"$STRESS_TMP/sender.err"
+	$STRESS "$@" --latency --strict --json "$STRESS_TMP/sender.json" >"$sender_out" 2>"$STRESS_TMP/sender.err"
 	sender_status=$?
 	cat "$sender_out"
 	if [ -s "$STRESS_TMP/sender.err" ]; then
