@@ -18,11 +18,11 @@ start_x25lo_xot() {
 # start_xot_receiver NAME PORT [x25stress options]: an x25stress XOT echo receiver on
 # 127.0.0.1:PORT; its output in /tmp/NAME.out, its pid in NAME_PID.
 start_xot_receiver() {
-	name=$1 port=$2
+	xr_name=$1 xr_port=$2
 	shift 2
-	x25stress -r --xot "127.0.0.1:$port" "$@" >"/tmp/$name.out" 2>&1 &
-	eval "${name}_PID=\$!"
-	wait_for "the XOT receiver $name on port $port" 100 grep -q "^Receiver listening for X.25 calls" "/tmp/$name.out"
+	x25stress -r --xot "127.0.0.1:$xr_port" "$@" >"/tmp/$xr_name.out" 2>&1 &
+	eval "${xr_name}_PID=\$!"
+	wait_for "the XOT receiver $xr_name on port $xr_port" 100 grep -q "^Receiver listening for X.25 calls" "/tmp/$xr_name.out"
 }
 
 # bg_pid NAME: the pid a start_* helper kept in NAME_PID.
@@ -32,22 +32,22 @@ bg_pid() {
 
 # stop_bg NAME...: SIGTERM each, then wait for each to exit with status 0.
 stop_bg() {
-	for name in "$@"; do
-		kill -TERM "$(bg_pid "$name")"
+	for sb_name in "$@"; do
+		kill -TERM "$(bg_pid "$sb_name")"
 	done
-	for name in "$@"; do
-		wait "$(bg_pid "$name")" || fail "$name exited with status $? after SIGTERM: $(cat "/tmp/$name.out")"
+	for sb_name in "$@"; do
+		wait "$(bg_pid "$sb_name")" || fail "$sb_name exited with status $? after SIGTERM: $(cat "/tmp/$sb_name.out")"
 	done
 }
 
 # start_af_receiver NAME ADDR [x25stress options]: an AF_X25 x25stress echo receiver on ADDR
 # (a kernel listener); output in /tmp/NAME.out, pid in NAME_PID.
 start_af_receiver() {
-	name=$1 addr=$2
+	ar_name=$1 ar_addr=$2
 	shift 2
-	x25stress -r -a "$addr" "$@" >"/tmp/$name.out" 2>&1 &
-	eval "${name}_PID=\$!"
-	wait_for "the AF_X25 receiver $name on $addr" 100 grep -q "^Receiver listening for X.25 calls" "/tmp/$name.out"
+	x25stress -r -a "$ar_addr" "$@" >"/tmp/$ar_name.out" 2>&1 &
+	eval "${ar_name}_PID=\$!"
+	wait_for "the AF_X25 receiver $ar_name on $ar_addr" 100 grep -q "^Receiver listening for X.25 calls" "/tmp/$ar_name.out"
 }
 
 # stop_receiver NAME: SIGTERM an x25stress receiver; it prints its summary and exits 0.
@@ -71,17 +71,18 @@ expect_summary() {
 # start_xotpeer NAME listen|connect ENDPOINT [options] STEP...: xotpeer in the background,
 # output in /tmp/NAME.out, pid in NAME_PID; a listener is waited for (its ready file).
 start_xotpeer() {
-	name=$1 mode=$2 endpoint=$3
+	xp_name=$1 xp_mode=$2 xp_endpoint=$3
 	shift 3
-	rm -f "/tmp/$name.ready"
-	if [ "$mode" = connect ]; then
-		xotpeer connect "$endpoint" "$@" >"/tmp/$name.out" 2>&1 &
-		eval "${name}_PID=\$!"
+	rm -f "/tmp/$xp_name.ready"
+	if [ "$xp_mode" = connect ]; then
+		xotpeer connect "$xp_endpoint" "$@" >"/tmp/$xp_name.out" 2>&1 &
+		eval "${xp_name}_PID=\$!"
 		return 0
 	fi
-	xotpeer "$mode" "$endpoint" --ready-file "/tmp/$name.ready" "$@" >"/tmp/$name.out" 2>&1 &
-	eval "${name}_PID=\$!"
-	x25test wait-file "/tmp/$name.ready" --timeout 10 >/dev/null || fail "xotpeer $name did not start: $(cat "/tmp/$name.out")"
+	xotpeer "$xp_mode" "$xp_endpoint" --ready-file "/tmp/$xp_name.ready" "$@" >"/tmp/$xp_name.out" 2>&1 &
+	eval "${xp_name}_PID=\$!"
+	x25test wait-file "/tmp/$xp_name.ready" --timeout 10 >/dev/null ||
+		fail "xotpeer $xp_name did not start: $(cat "/tmp/$xp_name.out")"
 }
 
 # wait_xotpeer NAME: it ends with status 0 (all its steps done).
