@@ -21,7 +21,7 @@ for prog in bench/copyrelay tests/vm/x25test; do
 done
 
 exec "$repo/vm/x25lo-vm" run --build "$build" --add "$here:/x25lo/bench" --timeout 900 "$@" -- \
-	env BENCH_RELAYS="${BENCH_RELAYS:-copyrelay x25lo}" SHORT_CALLS="${SHORT_CALLS:-3000}" \
+	env BENCH_RELAYS="${BENCH_RELAYS:-copyrelay x25lo x25lo-xot}" SHORT_CALLS="${SHORT_CALLS:-3000}" \
 	ARTICLE_CALLS="${ARTICLE_CALLS:-2000}" LONG_CALLS="${LONG_CALLS:-100}" \
-	BENCH_REPEAT="${BENCH_REPEAT:-1}" \
+	BENCH_REPEAT="${BENCH_REPEAT:-1}" XOT_IN_SECONDS="${XOT_IN_SECONDS:-10}" \
 	sh /x25lo/bench/run-bench-guest.sh

@@ -402,6 +402,9 @@ static size_t with_flow_facilities(const uint8_t *packet, size_t len, bool exten
 {
 	struct x25_packet pkt;
 
+	/* Most packets are DATA and RR: only the two call packets are decoded again. */
+	if (len < PKT_HEADER_LEN || (packet[2] != X25_CALL_REQUEST && packet[2] != X25_CALL_ACCEPTED))
+		return 0;
 	if (packet_decode(packet, len, extended, &pkt) < 0 ||
 	    (pkt.type != PKT_CALL_REQUEST && pkt.type != PKT_CALL_ACCEPTED))
 		return 0;
