@@ -11,6 +11,9 @@
  *
  *   xot_cost [PACKETS]        wall-clock ns per packet each way, best of 5 rounds
  *   valgrind --tool=callgrind xot_cost 20000   instructions (syscalls excluded)
+ *   strace -c -e trace=sendto,recvfrom xot_cost --burst 32 1000
+ *                             1000 bursts of 32 packets each way: x25lo should make one
+ *                             send per burst out and one recv per burst in
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -118,6 +121,30 @@ static double run_out(long packets)
 	return (now_ns() - start) / (double)packets;
 }
 
+/* BURST packets from the kernel in one batch, then BURST packets from the peer in one send. */
+static void run_bursts(long bursts, unsigned burst)
+{
+	uint8_t buf[(4 + sizeof(data_packet)) * 64];
+
+	for (unsigned i = 0; i < burst; i++) {
+		memcpy(buf + i * (4 + sizeof(data_packet)), (const uint8_t[]){0, 0, 0, sizeof(data_packet)}, 4);
+		memcpy(buf + i * (4 + sizeof(data_packet)) + 4, data_packet, sizeof(data_packet));
+	}
+	for (long n = 0; n < bursts; n++) {
+		for (unsigned i = 0; i < burst; i++)
+			kernel_write(data_packet, sizeof(data_packet));
+		relay_tun_readable(relay.tuns[0], EPOLLIN);
+		daemon_after_batch(&relay);
+		peer_read(burst * (4 + sizeof(data_packet)));
+		if (send(peer_fd, buf, burst * (4 + sizeof(data_packet)), 0) < 0)
+			die("xot_cost: peer send");
+		for (unsigned i = 0; i < burst; i++) {
+			run_until_readable(kernel_fd);
+			kernel_read();
+		}
+	}
+}
+
 static double run_in(long packets)
 {
 	double start = now_ns();
@@ -158,7 +185,7 @@ static void set_up_call(int server_fd)
 
 int main(int argc, char **argv)
 {
-	long packets = 20000;
+	long packets = 20000, burst = 0, bursts = 0;
 	double best_out = 1e18, best_in = 1e18;
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t slen = sizeof(sin);
@@ -167,7 +194,14 @@ int main(int argc, char **argv)
 	int server_fd, sv[2];
 	struct tun *t;
 
-	if (argc > 1) {
+	if (argc == 4 && strcmp(argv[1], "--burst") == 0) {
+		burst = strtol(argv[2], NULL, 10);
+		bursts = strtol(argv[3], NULL, 10);
+		if (burst < 1 || burst > 64 || bursts < 1) {
+			fprintf(stderr, "xot_cost: --burst N COUNT needs 1 <= N <= 64 and COUNT >= 1\n");
+			return 2;
+		}
+	} else if (argc > 1) {
 		char *end;
 
 		packets = strtol(argv[1], &end, 10);
@@ -209,6 +243,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	set_up_call(server_fd);
+	if (burst) {
+		run_bursts(bursts, (unsigned)burst);
+		printf("%ld bursts of %ld packets each way\n", bursts, burst);
+		return 0;
+	}
 
 	for (int round = 0; round < 5; round++) {
 		double out = run_out(packets), in = run_in(packets);
