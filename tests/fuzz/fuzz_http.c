@@ -8,7 +8,10 @@
  *
  * Input: one mode byte, then the bytes to send, split evenly between the connections.
  *   bits 0-1  connections - 1
- *   bits 2-4  0: each connection's bytes in one write; n: 2^(n-1) bytes per turn of the loop
+ *   bits 2-4  0: each connection's bytes in one write; 1-6: 2^(n-1) bytes per turn of the loop;
+ *             7: 64 bytes per turn, but only the first half of them: the clients stall, the
+ *             loop's clock then jumps 60 s (past every request and answer deadline) and the
+ *             server must cut every connection
  *   bit 5     half-close (shutdown SHUT_WR) once all is sent
  *   bit 6     at the end reset the connections (SO_LINGER 0) instead of closing them
  *   bit 7     a CORS origin is configured
@@ -18,10 +21,13 @@
  * answer may have none), except that the last one may end where the server closed; a 200
  * answer of type application/json is JSON; a plain request (GET, HEAD, OPTIONS, POST, PUT or
  * DELETE of a lower-case path, /sessions?limit=N, HTTP/1.1 with a Host) that is all a
- * connection sends gets 200, 404 or 405 as find_route and the method check say; the server
- * stops sending; after stats_server_stop no descriptor is left open. A crash, a sanitizer
- * report or a leak (LeakSanitizer) fails too. (A half-closed connection is not required to be
- * closed at once: libmicrohttpd may see the end only at its connection timeout.)
+ * connection sends gets 200 (403 for a Host other than an address or localhost), 404 or 405
+ * as find_route, the method and the Host checks say; the server stops sending; in the
+ * deadline mode every connection is cut; after stats_server_stop no descriptor is left open.
+ * A crash, a sanitizer report or a leak (LeakSanitizer) fails too. (A half-closed connection
+ * is not required to be closed at once: libmicrohttpd may see the end only at its connection
+ * timeout.) "Nothing moves" means no byte moved for a number of turns and no timer of the
+ * loop is due within 100 ms.
  * Build and run: tests/fuzz/README.md.
  */
 #include <arpa/inet.h>
@@ -36,6 +42,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "call.h"
@@ -49,6 +56,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
+int __wrap_clock_gettime(clockid_t clk, struct timespec *ts);
+int __real_clock_gettime(clockid_t clk, struct timespec *ts);
 
 #define MAX_CLIENTS 4
 #define RESPONSE_MAX (1u << 20) /* more than any answer of the fake relay */
@@ -70,6 +79,7 @@ struct session {
 	unsigned nclients;
 	size_t chunk; /* 0: all at once */
 	bool half_close, reset;
+	bool stall, jumped; /* the deadline mode, and whether the clock has jumped yet */
 	int turn_fd;
 	struct io_watch turn_watch;
 	unsigned turns, quiet;
@@ -78,8 +88,29 @@ struct session {
 };
 
 static struct relay *relay;
+/*
+ * The loop's clock runs this far ahead of CLOCK_MONOTONIC (linked with
+ * -Wl,--wrap=clock_gettime; libmicrohttpd's own clock is untouched). While it is ahead, the
+ * timerfd would fire too late: the harness runs the due timers itself at every turn.
+ */
+static uint64_t clock_ahead_ms;
 static int fd_baseline = -1;
 static int devnull = -1, real_stdout = -1; /* the server announces its port on stdout at each start */
+
+int __wrap_clock_gettime(clockid_t clk, struct timespec *ts)
+{
+	int rc = __real_clock_gettime(clk, ts);
+
+	if (rc == 0 && clk == CLOCK_MONOTONIC && clock_ahead_ms) {
+		ts->tv_sec += (time_t)(clock_ahead_ms / 1000);
+		ts->tv_nsec += (long)(clock_ahead_ms % 1000) * 1000000L;
+		if (ts->tv_nsec >= 1000000000L) {
+			ts->tv_sec++;
+			ts->tv_nsec -= 1000000000L;
+		}
+	}
+	return rc;
+}
 
 /* ---- the fake relay: three TUN places (one empty), calls in every state ---- */
 
@@ -402,7 +433,7 @@ static bool client_read(struct client *c)
 
 static bool client_write(struct session *s, struct client *c)
 {
-	size_t want = c->len - c->sent;
+	size_t upto = s->stall ? c->len / 2 : c->len, want = c->sent < upto ? upto - c->sent : 0;
 	ssize_t n;
 
 	if (want == 0)
@@ -442,8 +473,11 @@ static void turn(void *ctx, uint32_t events)
 {
 	struct session *s = ctx;
 	bool moved = false;
+	uint64_t next;
 
 	CHECK(++s->turns < MAX_TURNS);
+	if (s->jumped)
+		loop_run_timers(s->loop, loop_now_ms());
 	if (s->closing) {
 		/* Let the server see the closes; then end the loop. */
 		if (++s->closing_turns >= QUIET_TURNS)
@@ -454,14 +488,27 @@ static void turn(void *ctx, uint32_t events)
 		moved |= client_write(s, &s->clients[i]);
 		moved |= client_read(&s->clients[i]);
 	}
-	s->quiet = moved ? 0 : s->quiet + 1;
+	/* Quiet: nothing moved for a while, and no timer of the loop is due within 100 ms. */
+	next = loop_next_deadline(s->loop);
+	s->quiet = moved || (next && next <= loop_now_ms() + 100) ? 0 : s->quiet + 1;
 	if (s->quiet < QUIET_TURNS)
 		return;
 	/* Nothing moves any more. */
+	if (s->stall && !s->jumped) {
+		/* The clients wait: past the deadlines of their requests, or of the next ones. */
+		clock_ahead_ms = 60000;
+		s->jumped = true;
+		s->quiet = 0;
+		return;
+	}
 	for (unsigned i = 0; i < s->nclients; i++) {
 		struct client *c = &s->clients[i];
-		unsigned want = s->half_close ? 0 : expected_status(c->data, c->len), got = 0;
+		unsigned want = s->half_close || s->stall ? 0 : expected_status(c->data, c->len), got = 0;
 
+		if (s->jumped && !c->eof) {
+			fprintf(stderr, "fuzz_http: connection %u still open 60 s after its last byte\n", i);
+			CHECK(c->eof);
+		}
 		check_responses(c);
 		/* A plain request alone is answered, as find_route and the method check say. */
 		if (want && (c->got_len < 13 || sscanf(c->got + 9, "%3u", &got) != 1 || got != want)) {
@@ -525,6 +572,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size--;
 	s.nclients = 1 + (mode & 3);
 	s.chunk = (mode >> 2) & 7 ? (size_t)1 << (((mode >> 2) & 7) - 1) : 0;
+	s.stall = ((mode >> 2) & 7) == 7;
 	s.half_close = mode & 0x20;
 	s.reset = mode & 0x40;
 	snprintf(relay->cfg.stats_cors_origin, sizeof(relay->cfg.stats_cors_origin), "%s",
@@ -561,6 +609,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	stats_server_stop(server);
 	loop_free(s.loop);
 	relay->loop = NULL;
+	clock_ahead_ms = 0;
 	for (unsigned i = 0; i < s.nclients; i++)
 		free(s.clients[i].got);
 	CHECK(lowest_free_fd() == fd_baseline);
