@@ -22,6 +22,10 @@ PACKAGES=(
 	# tests: packet dissection (tshark), metrics format check (promtool),
 	# and the lint suite's shellcheck over every shell script
 	tshark prometheus shellcheck
+	# man pages: scdoc turns man/*.scd into roff (meson -Dman, on by
+	# default); the lint suite checks them with mandoc -Tlint and groff's
+	# warnings through man-db's `man --warnings`
+	scdoc mandoc man-db
 	# fuzzing: make check runs each libFuzzer target briefly (suite fuzz in
 	# build-fuzz), and make fuzz longer: clang and its libFuzzer and
 	# sanitizer runtimes (tests/fuzz/README.md)
