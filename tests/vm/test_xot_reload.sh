@@ -1,0 +1,126 @@
+# SIGHUP changes the XOT servers while calls run (issue 10 item 7). Servers 999/3 and 997/3
+# go to an x25stress XOT receiver, 9991/4 and 998/3 to xotpeers that hold a call mid-echo.
+# The longest server prefix wins (999100 goes to 9991/4's peer). A reload that removes 998/3
+# and adds 997/3, under load to 999: the kernel routes on tunlbxot follow, the load sees no
+# failure, the two held calls (one to the removed prefix) finish intact, a new call to 998
+# finds no route (ENETUNREACH) and one to 997 works. A reload that turns xot_servers off
+# removes tunlbxot and its routes: an XOT call still up is cleared (the peer gets 0x09, the
+# kernel kills the local socket). Turning it on again brings tunlbxot back and calls work.
+# x25lo-vm: --timeout 600
+# shellcheck source=lib.sh
+. /x25lo/tests/lib.sh
+# shellcheck source=stats_lib.sh
+. /x25lo/tests/stats_lib.sh
+# shellcheck source=xot_lib.sh
+. /x25lo/tests/xot_lib.sh
+
+STATS_PORT=8004
+S999='{"prefix": "999/3", "ip": "127.0.0.1", "port": 1999}'
+S9991='{"prefix": "9991/4", "ip": "127.0.0.1", "port": 1995}'
+S998='{"prefix": "998/3", "ip": "127.0.0.1", "port": 1996}'
+S997='{"prefix": "997/3", "ip": "127.0.0.1", "port": 1999}'
+
+# servers ON LIST: the config with xot_servers ON and this servers array body.
+servers() {
+	write_config '"127001","127002"' "\"xot_servers\": $1" "\"servers\": [$2]"
+}
+
+# reload: SIGHUP, and wait for the reload's log line.
+reload() {
+	n=$(count_in_log "Configuration reloaded from")
+	kill -HUP "$X25LO_PID"
+	wait_for "reload number $((n + 1))" 100 sh -c "[ \$(grep -cF 'Configuration reloaded from' $X25LO_LOG) -gt $n ]"
+}
+
+# routed PREFIX DIGITS: the kernel routes PREFIX/DIGITS to tunlbxot.
+routed() {
+	grep -q "^$1[0-9]*  $2 *tunlbxot" /proc/net/x25/route
+}
+
+servers true "$S999, $S9991, $S998"
+start_x25lo_xot 2
+wait_stats_server
+start_xot_receiver recv 1999 -W 7 -P 4096
+for r in "999 3" "9991 4" "998 3"; do
+	# shellcheck disable=SC2086 # "PREFIX DIGITS"
+	routed $r || fail "no kernel route $r on tunlbxot: $(cat /proc/net/x25/route)"
+done
+! routed 997 3 || fail "997 is routed before it is configured"
+x25test call 997001 -s 127001 --expect-error ENETUNREACH >/dev/null || fail "997001 should have no route yet"
+
+# Two calls held mid-echo by their peers: message 1 echoed, message 2 waits for /tmp/go.
+rm -f /tmp/go
+start_xotpeer kept listen 127.0.0.1:1995 wait-call accept echo 1 wait-file /tmp/go echo 1 wait-clear
+start_xotpeer removed listen 127.0.0.1:1996 wait-call accept echo 1 wait-file /tmp/go echo 1 wait-clear
+x25test call 999100 -s 127001 --sizes 16,100 --timeout 60 >/tmp/kept_call.out 2>&1 &
+kept_call=$!
+x25test call 998001 -s 127001 --sizes 16,100 --timeout 60 >/tmp/removed_call.out 2>&1 &
+removed_call=$!
+wait_for "both held calls mid-echo" 100 sh -c 'grep -q "^echoed 1" /tmp/kept.out && grep -q "^echoed 1" /tmp/removed.out'
+grep -q "called=999100" /tmp/kept.out || fail "999100 should go to 9991/4's peer (longest prefix): $(cat /tmp/kept.out)"
+
+# Load to 999 (not 9991) through the reload.
+x25stress -N 4 -d 999200,999299 -T 6 -n 0 -l 4096 -W 7 -P 2048 -b 0 --messages 5 --strict \
+	>/tmp/load.out 2>/tmp/load.err &
+load=$!
+# calls_out_beyond N: more than N calls went out over XOT.
+calls_out_beyond() {
+	fetch_into VARZ /varz && [ "$(varz_value xot_peer_calls_out 127.0.0.1)" -gt "$1" ]
+}
+wait_for "the load's first calls" 100 calls_out_beyond 2
+
+servers true "$S999, $S9991, $S997"
+reload
+wait_for "the route to 997 on tunlbxot" 50 routed 997 3
+! routed 998 3 || fail "998 is still routed after its removal: $(cat /proc/net/x25/route)"
+if ! routed 999 3 || ! routed 9991 4; then
+	fail "the kept routes are gone: $(cat /proc/net/x25/route)"
+fi
+note "routes after the reload: $(grep tunlbxot /proc/net/x25/route | tr -s ' ' | tr '\n' ';')"
+out=$(x25test call 998002 -s 127001 --expect-error ENETUNREACH) || fail "a new call to the removed 998: $out"
+out=$(x25test call 997001 -s 127001 --sizes 16,1000) || fail "a call to the added 997: $out"
+note "the added prefix answers: $out"
+if ! kill -0 "$kept_call" || ! kill -0 "$removed_call"; then
+	fail "a held call ended during the reload"
+fi
+
+touch /tmp/go
+wait "$kept_call" || fail "the call to the kept prefix did not finish intact: $(cat /tmp/kept_call.out)"
+wait "$removed_call" || fail "the call to the removed prefix did not finish intact: $(cat /tmp/removed_call.out)"
+wait_xotpeer kept
+wait_xotpeer removed
+note "held calls: $(cat /tmp/kept_call.out) / $(cat /tmp/removed_call.out)"
+wait "$load" || fail "the load through the reload: status $?: $(cat /tmp/load.out /tmp/load.err)"
+for label in "Calls Failed" "Data Mismatches" "Short Receives" "Write Errors"; do
+	expect_summary /tmp/load.out "$label" 0
+done
+note "load through the reload: $(summary_field /tmp/load.out "Calls Made") calls, none failed"
+expect_clean
+xot_assert_idle
+
+# --- xot_servers off: tunlbxot goes, with its routes and the XOT call still up ---
+x25test call 999300 -s 127001 --sizes 16 --hold --ready-file /tmp/held.ready </dev/null >/tmp/held.out 2>&1 &
+held=$!
+x25test wait-file /tmp/held.ready --timeout 20 >/dev/null || fail "the held call did not connect: $(cat /tmp/held.out)"
+servers false "$S999, $S9991, $S997"
+reload
+wait_for "tunlbxot to go" 50 log_has "tunlbxot: removing (no XOT servers in the configuration)"
+wait "$held" && fail "the XOT call survived its gateway TUN"
+grep -q "Network is unreachable" /tmp/held.out || fail "the local socket should be killed with its TUN: $(cat /tmp/held.out)"
+[ "$(grep -c tunlbxot /proc/net/x25/route)" = 0 ] || fail "routes left on tunlbxot: $(cat /proc/net/x25/route)"
+[ ! -e /sys/class/net/tunlbxot ] || fail "tunlbxot is still there"
+x25test call 999001 -s 127001 --expect-error ENETUNREACH >/dev/null || fail "999 should have no route with xot_servers off"
+xot_assert_idle
+
+servers true "$S999"
+reload
+wait_for "tunlbxot to come back" 100 sh -c "[ \$(grep -cF 'tunlbxot: link operational' $X25LO_LOG) -ge 2 ]"
+out=$(x25test call 999001 -s 127001 --sizes 16,4096) || fail "a call over XOT after tunlbxot came back: $out"
+note "tunlbxot back: $out"
+
+stop_receiver recv
+expect_summary /tmp/recv.out "Data Mismatches" 0
+expect_clean
+xot_assert_idle
+stop_x25lo
+echo "PASS"
