@@ -99,7 +99,8 @@ expect_clean
 xot_assert_idle
 
 # --- xot_servers off: tunlbxot goes, with its routes and the XOT call still up ---
-x25test call 999300 -s 127001 --sizes 16 --hold --ready-file /tmp/held.ready </dev/null >/tmp/held.out 2>&1 &
+start_xotpeer last listen 127.0.0.1:1995 wait-call accept echo 1 wait-clear
+x25test call 999101 -s 127001 --sizes 16 --hold --ready-file /tmp/held.ready </dev/null >/tmp/held.out 2>&1 &
 held=$!
 x25test wait-file /tmp/held.ready --timeout 20 >/dev/null || fail "the held call did not connect: $(cat /tmp/held.out)"
 servers false "$S999, $S9991, $S997"
@@ -107,6 +108,8 @@ reload
 wait_for "tunlbxot to go" 50 log_has "tunlbxot: removing (no XOT servers in the configuration)"
 wait "$held" && fail "the XOT call survived its gateway TUN"
 grep -q "Network is unreachable" /tmp/held.out || fail "the local socket should be killed with its TUN: $(cat /tmp/held.out)"
+wait_xotpeer last
+grep -q "^clear cause=0x09 diag=0x00" /tmp/last.out || fail "the XOT peer should get a CLEAR 0x09: $(cat /tmp/last.out)"
 [ "$(grep -c tunlbxot /proc/net/x25/route)" = 0 ] || fail "routes left on tunlbxot: $(cat /proc/net/x25/route)"
 [ ! -e /sys/class/net/tunlbxot ] || fail "tunlbxot is still there"
 x25test call 999001 -s 127001 --expect-error ENETUNREACH >/dev/null || fail "999 should have no route with xot_servers off"
