@@ -465,6 +465,13 @@ static void an_xot_call_reaches_the_tun_of_its_called_address(void **state)
 	peer_sees_close(fd);
 	assert_int_equal(active_calls(), 0);
 	assert_int_equal(xot_peer_at(&relay, 0)->counters.calls_in, 1);
+	{
+		struct port_counters xot;
+
+		xot_port_counters(&relay, &xot);
+		assert_int_equal(xot.call_request, 1); /* /varz interface_call_request["xot"] */
+		assert_int_equal(xot.clear_confirm, 1);
+	}
 	close(fd);
 }
 
