@@ -542,6 +542,7 @@ static void packet_from_peer(struct xot_conn *c, uint8_t *packet, size_t len)
 			goto trace;
 		}
 		timer_cancel(&c->timer);
+		c->port.counters.call_request++; /* goxot's interface_call_request["xot"] */
 		if (c->peer)
 			c->peer->counters.calls_in++;
 		call_request_complete(c, &pkt, &packet, &len, completed, sizeof(completed));
