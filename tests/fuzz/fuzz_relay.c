@@ -7,7 +7,9 @@
  *
  * Input: one set-up byte, then steps. Set-up bit i (0-4) leaves slot i empty at the start,
  * bit 5 turns -trace on, bit 6 starts every link as after a CONNECT (the kernel must send a
- * RESTART REQUEST first). The slots start as:
+ * RESTART REQUEST first), bit 7 captures every frame (pcap_open, rotated every 4 KiB; at the
+ * end both files must be well-formed pcapng: blocks whose lengths agree, a section header
+ * first, packets only on interfaces described before them). The slots start as:
  *
  *   slot  address  LCIs        modulo   why
  *   0     127001   4092-4095   8        four channels: exhaustion
@@ -88,6 +90,7 @@
 #include "link.h"
 #include "log.h"
 #include "loop.h"
+#include "pcap.h"
 #include "relay.h"
 #include "stats.h"
 #include "tun.h"
@@ -140,6 +143,7 @@ static bool one_frame;
 static uint64_t fake_now_ms;
 static bool fake_clock;
 static int devnull = -1, real_stderr = -1;
+static char capture_dir[64], capture_path[96], capture_old[104]; /* bit 7: path and path.1 */
 static bool verbose;
 /* The /sessions listing in progress (STREAM steps). */
 static struct sessions_stream *stream;
@@ -811,6 +815,46 @@ static void op_stream(struct input *in, unsigned a)
 }
 #endif
 
+/* ---- the capture ---- */
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* A pcapng file x25lo wrote (if there is one): block by block. */
+static void check_capture(const char *path)
+{
+	static uint8_t buf[1 << 20];
+	unsigned ifaces = 0;
+	size_t len, off = 0;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return; /* no rotation happened */
+	len = fread(buf, 1, sizeof(buf), f);
+	CHECK(feof(f));
+	fclose(f);
+	CHECK(len >= 28 && le32(buf) == 0x0A0D0D0A && le32(buf + 8) == 0x1A2B3C4D);
+	while (off < len) {
+		uint32_t type, total;
+
+		CHECK(len - off >= 12);
+		type = le32(buf + off);
+		total = le32(buf + off + 4);
+		CHECK(total >= 12 && total % 4 == 0 && total <= len - off && le32(buf + off + total - 4) == total);
+		if (type == 1) { /* interface description */
+			ifaces++;
+		} else if (type == 6) { /* enhanced packet: on an interface described before, caplen inside */
+			CHECK(total >= 32 && le32(buf + off + 8) < ifaces);
+			CHECK(le32(buf + off + 20) <= le32(buf + off + 24) && le32(buf + off + 20) <= total - 32);
+		} else {
+			CHECK(type == 0x0A0D0D0A && off == 0);
+		}
+		off += total;
+	}
+}
+
 /* ---- one input ---- */
 
 static void start(uint8_t setup)
@@ -825,6 +869,14 @@ static void start(uint8_t setup)
 	tuns_changed = 0;
 	relay_init(&relay, loop, &cfg);
 	log_trace_on = setup & 0x20;
+	if (setup & 0x80) {
+		char err[512];
+
+		relay.pcap = pcap_open(capture_path, 4096, err, sizeof(err));
+		if (!relay.pcap)
+			fprintf(stderr, "fuzz_relay: %s\n", err);
+		CHECK(relay.pcap != NULL);
+	}
 	for (unsigned i = 0; i < NSLOTS; i++)
 		if (!(setup & (1u << i)))
 			add_tun(i, slot_defaults[i].address, slot_defaults[i].lci_start, slot_defaults[i].lci_end,
@@ -843,6 +895,14 @@ static void finish(void)
 	}
 	/* Nothing may stay on the loop: every timer was a TUN's, a call's or a leg's. */
 	CHECK(loop_next_deadline(loop) == 0);
+	if (relay.pcap) {
+		pcap_close(relay.pcap);
+		relay.pcap = NULL;
+		check_capture(capture_path);
+		check_capture(capture_old);
+		unlink(capture_path);
+		unlink(capture_old);
+	}
 	log_trace_on = false;
 }
 
@@ -909,6 +969,13 @@ static void step(struct input *in)
 	}
 }
 
+static void remove_capture_dir(void)
+{
+	unlink(capture_path);
+	unlink(capture_old);
+	rmdir(capture_dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -926,6 +993,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (__asan_set_error_report_callback)
 		__asan_set_error_report_callback(asan_report);
 	verbose = getenv("FUZZ_RELAY_TRACE") != NULL;
+	/* Captures go to a directory of this process's own (tmpfs when there is one). */
+	snprintf(capture_dir, sizeof(capture_dir), "%s/fuzz_relay.XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	if (!mkdtemp(capture_dir)) {
+		perror("fuzz_relay: mkdtemp");
+		exit(1);
+	}
+	snprintf(capture_path, sizeof(capture_path), "%s/capture.pcapng", capture_dir);
+	snprintf(capture_old, sizeof(capture_old), "%s.1", capture_path);
+	atexit(remove_capture_dir);
 	/* Without the wrap, timers would run on the real clock and steps would not replay. */
 	fake_clock = true;
 	fake_now_ms = 4242;

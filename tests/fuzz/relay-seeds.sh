@@ -360,6 +360,22 @@ pkt 0 "$(mapped 0)" $CLEAR $NO_CAUSE
 pkt 1 "$(mapped 0)" $CLEARCONF
 render_all
 
+# Captured (set-up bit 7): a call, long packets past the 4 KiB rotation, a TUN re-created.
+seed capture_with_rotation 0x80
+connect_call
+for n in 1 2 3 4 5 6; do
+	pkt 1 "$(kernel 1)" $DATA 5 $n
+done
+long 1 "$(kernel 1)" 0
+long 1 "$(kernel 1)" 1
+raw 1 0 0 8 5 7 0x10
+remove 2
+create 10
+pkt 2 "$(lci 0)" $RESTART $CAUSE_DIAG 0
+render
+pkt 1 "$(kernel 1)" $CLEAR $CAUSE_DIAG 0
+pkt 0 "$(mapped 0)" $CLEARCONF
+
 seed short_timeouts
 reload 0 0
 call 1 "$(kernel 1)" $C127001
