@@ -3,7 +3,7 @@
 # outbound, to xotpeer or nobody: the peer closes (0x09, closed) or resets (0x09, closed)
 # mid-call, sends a bad XOT header (0x11, protocol) or an illegal length (0x11), a truncated
 # packet and closes (0x09, closed); a RESTART and a DIAGNOSTIC mid-call are discarded and the
-# call goes on; a peer that never answers the CALL REQUEST gets the call cleared after
+# call goes on; a peer that refuses the call: its CLEAR reaches the caller unchanged; a peer that never answers the CALL REQUEST gets the call cleared after
 # call_timeout_ms (0x05/0x31, both sides); connection refused (0x09, refused) and no route to
 # the server (0x09, unreachable) clear the caller at once; a server whose accept queue is full
 # (SYNs dropped) after xot_connect_timeout_ms (0x09, timeout); a dns_name that does not
@@ -93,6 +93,16 @@ varz_fresh
 expect_eq "RESTART_REQ read (from the peer)" $((${restarts:-0} + 1)) "$(varz_value packets_handled RESTART_REQ)"
 xot_assert_idle
 note "RESTART and DIAGNOSTIC mid-call discarded, the call went on: $out"
+
+# The peer refuses the call: its CLEAR reaches the caller as it is (cause 0x01, diagnostic 0x42).
+varz_fresh
+busy=$(varz_value causes_received 0x01)
+start_xotpeer refuse listen 127.0.0.1:1999 wait-call clear 01 42
+local_call refuse-caller 999003 0x01:0x42 --expect-error ECONNREFUSED --connect-timeout 20000
+wait_xotpeer refuse
+varz_fresh
+expect_eq "causes_received{0x01}" $((${busy:-0} + 1)) "$(varz_value causes_received 0x01)"
+xot_assert_idle
 
 # --- outbound: the peer never answers the CALL REQUEST: call_timeout_ms (2 s) clears both sides ---
 varz_fresh

@@ -3,7 +3,8 @@
 # routed for 127002) and the kernel hands it to an AF_X25 x25stress receiver: no failed call,
 # no mismatch, and /varz and /metrics count exactly the calls made. A wildcard listener gets
 # calls too (one to a subaddress of 127002 only it can take). While a call is up, /sessions
-# shows its XOT leg with the peer's address. An XOT caller without flow facilities is
+# shows its XOT leg with the peer's address, and x25lo's end has TCP keepalive; the SIGUSR1
+# dump has the XOT and per-peer lines. An XOT caller without flow facilities is
 # injected with the X.25 defaults made explicit, so a listener with larger own facilities
 # agrees on 128/2 with it, and the CALL ACCEPTED says so. -trace names every relayed packet.
 # Modulo: a TUN's is fixed; a call whose GFI says the other modulo is refused with 0x21
@@ -63,6 +64,15 @@ expect_eq "x25lo_xot_peer_connections_total in" "$made" \
 	"$(metric_value 'x25lo_xot_peer_connections_total{peer="127.0.0.1",direction="in"}')"
 expect_eq "x25lo_xot_peer_connections" 0 "$(metric_value 'x25lo_xot_peer_connections{peer="127.0.0.1"}')"
 expect_eq "x25lo_xot_connections" 0 "$(metric_value x25lo_xot_connections)"
+# The SIGUSR1 dump: the XOT line and the peer's line.
+before=$(count_in_log "Stats dump: end")
+kill -USR1 "$X25LO_PID"
+wait_for "the SIGUSR1 dump" 50 sh -c "[ \$(grep -cF 'Stats dump: end' $X25LO_LOG) -gt $before ]"
+log_has "Stats dump: xot connections open 0, peers 1, sessions opened $made closed $made," ||
+	fail "the dump's XOT line: $(grep -F 'Stats dump: xot' "$X25LO_LOG")"
+log_has "Stats dump: xot peer 127.0.0.1 active 0, connections in $made out 0, calls in $made out 0, packets " ||
+	fail "the dump's peer line: $(grep -F 'Stats dump: xot peer' "$X25LO_LOG")"
+log_has ", failures 0" || fail "the dump counts failures for 127.0.0.1"
 # Every relayed packet is traced under its type (the XOT header must not clobber it).
 log_has "tunlb1>xot" || fail "no trace line of a packet relayed from tunlb1 to XOT"
 grep -q "tunlb1>xot[0-9]* DATA " "$X25LO_LOG" || fail "no DATA traced from tunlb1 to XOT"
@@ -94,6 +104,7 @@ for part in '"calling": "555001", "called": "127002"' '"caller": {"xot": "xot' '
 	'"packet_size_in": 128, "packet_size_out": 128, "window_in": 2, "window_out": 2'; do
 	printf '%s\n' "$SESSIONS" | grep -qF "$part" || fail "/sessions lacks $part"
 done
+keepalive_on 1998 local || fail "no keepalive timer on x25lo's end of the inbound connection: $(cat /proc/net/tcp)"
 touch /tmp/go
 wait_xotpeer held
 cat /tmp/held.out

@@ -2,13 +2,14 @@
 # routes 999/3 to tunlbxot, x25lo opens a TCP connection to an x25stress XOT echo receiver on
 # 127.0.0.1:1999 and relays the call both ways. Records from 1 byte to the largest the kernel
 # reassembles come back intact at every packet size 128..4096, with the facilities both ends
-# negotiated; on modulo 8 (extended false) and modulo 128 (extended true, window 100).
+# negotiated, Q bits too; on modulo 8 (extended false) and modulo 128 (extended true, window 100).
 # The kernel's CALL REQUEST reaches the XOT peer with packet and window size explicit even for
 # a caller that asks for nothing (xotpeer prints the facility field it got).
 # Routing: a server prefix equal to a local route gets no kernel route (a warning); local
 # routes win over server prefixes, also a shorter local route ("555") under a longer server
 # prefix ("5550/4") to which the kernel sends the call: x25lo keeps it local.
-# /sessions shows the XOT leg with its peer; the per-peer counters count the calls.
+# /sessions shows the XOT leg with its peer; x25lo's end of the connection has TCP keepalive;
+# the per-peer counters count the calls.
 # x25lo-vm: --timeout 900
 # shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
@@ -48,13 +49,13 @@ for extended in false true; do
 	calls=0 messages=0
 	for ps in 128 256 512 1024 2048 4096; do
 		code=$(packet_code $ps)
-		out=$(x25test call 999001 -s 127001 -P $ps -W $window --rcvbuf 4194304 --sndbuf 4194304 \
+		out=$(x25test call 999001 -s 127001 -P $ps -W $window --rcvbuf 4194304 --sndbuf 4194304 --qbit \
 			--sizes 1,2,127,128,129,1000,4096,8193,32768,max --print-facilities --timeout 60) ||
 			fail "echo over XOT at packet size $ps: $out"
 		echo "$out" | grep -q "winsize_in=$window winsize_out=$window pacsize_in=$code pacsize_out=$code" ||
 			fail "packet size $ps: facilities not negotiated end to end: $out"
 		calls=$((calls + 1)) messages=$((messages + 10))
-		note "packet size $ps: 10 records up to the kernel's largest echoed over XOT ($(echo "$out" | tail -n 1))"
+		note "packet size $ps: 10 records up to the kernel's largest, with Q bits, echoed over XOT ($(echo "$out" | tail -n 1))"
 	done
 	# A default call: the X.25 defaults both ways.
 	out=$(x25test call 999002 -s 127001 --print-facilities --sizes 16) || fail "default call over XOT: $out"
@@ -72,6 +73,9 @@ for extended in false true; do
 		'"callee": {"xot": "xot0", "peer": "127.0.0.1:1999", "lci": 1, "state": "open"'; do
 		printf '%s\n' "$SESSIONS" | grep -qF "$part" || fail "/sessions lacks $part"
 	done
+	# TCP keepalive on x25lo's end (to port 1999), not on the receiver's.
+	keepalive_on 1999 remote || fail "no keepalive timer on x25lo's XOT connection: $(cat /proc/net/tcp)"
+	! keepalive_on 1999 local || fail "the receiver's end should have no keepalive timer"
 	varz_fresh
 	expect_eq "xot_connections with a call up" 1 "$(varz_value xot_connections)"
 	expect_eq "xot_peer_connections_active" 1 "$(varz_value xot_peer_connections_active 127.0.0.1)"

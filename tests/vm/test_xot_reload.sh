@@ -6,6 +6,8 @@
 # finds no route (ENETUNREACH) and one to 997 works. A reload that turns xot_servers off
 # removes tunlbxot and its routes: an XOT call still up is cleared (the peer gets 0x09, the
 # kernel kills the local socket). Turning it on again brings tunlbxot back and calls work.
+# An XOT call in to 127003 whose route a reload removes: the XOT peer gets a CLEAR 0x09.
+# SIGTERM with an XOT call up each way: both XOT peers get a CLEAR 0x09, x25lo exits 0.
 # x25lo-vm: --timeout 600
 # shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
@@ -20,9 +22,12 @@ S9991='{"prefix": "9991/4", "ip": "127.0.0.1", "port": 1995}'
 S998='{"prefix": "998/3", "ip": "127.0.0.1", "port": 1996}'
 S997='{"prefix": "997/3", "ip": "127.0.0.1", "port": 1999}'
 
-# servers ON LIST: the config with xot_servers ON and this servers array body.
+# servers ON LIST [ROUTES]: the config with xot_servers ON, this servers array body, the XOT
+# listener, and ROUTES (default 127001, 127002, 127003).
 servers() {
-	write_config '"127001","127002"' "\"xot_servers\": $1" "\"servers\": [$2]"
+	write_config "${3:-\"127001\",\"127002\",\"127003\"}" \
+		"\"xot_servers\": $1, \"xot_listen\": \"127.0.0.1:1998\", \"xot_allow\": [\"127.0.0.1\"]" \
+		"\"servers\": [$2]"
 }
 
 # reload: SIGHUP, and wait for the reload's log line.
@@ -38,7 +43,7 @@ routed() {
 }
 
 servers true "$S999, $S9991, $S998"
-start_x25lo_xot 2
+start_x25lo_xot 3
 wait_stats_server
 start_xot_receiver recv 1999 -W 7 -P 4096
 for r in "999 3" "9991 4" "998 3"; do
@@ -115,15 +120,42 @@ grep -q "^clear cause=0x09 diag=0x00" /tmp/last.out || fail "the XOT peer should
 x25test call 999001 -s 127001 --expect-error ENETUNREACH >/dev/null || fail "999 should have no route with xot_servers off"
 xot_assert_idle
 
-servers true "$S999"
+servers true "$S999, $S9991"
 reload
 wait_for "tunlbxot to come back" 100 sh -c "[ \$(grep -cF 'tunlbxot: link operational' $X25LO_LOG) -ge 2 ]"
 out=$(x25test call 999001 -s 127001 --sizes 16,4096) || fail "a call over XOT after tunlbxot came back: $out"
 note "tunlbxot back: $out"
-
 stop_receiver recv
 expect_summary /tmp/recv.out "Data Mismatches" 0
+
+# --- an XOT call in, to 127003, whose route a reload removes: the peer gets 0x09 ---
+start_listener 127003 srv3
+start_xotpeer in3 connect 127.0.0.1:1998 call 127003 555001 wait-accept ping 16 wait-clear wait-eof
+wait_for "the XOT call to 127003" 100 grep -q "^pong 16" /tmp/in3.out
+servers true "$S999, $S9991" '"127001","127002"'
+reload
+wait_xotpeer in3
+grep -q "^clear cause=0x09 diag=0x00" /tmp/in3.out || fail "the XOT caller of the removed 127003: $(cat /tmp/in3.out)"
+note "XOT call to a removed route: $(grep -E "^(clear|eof)" /tmp/in3.out | tr '\n' ' ')"
+kill "$(bg_pid srv3)"
 expect_clean
 xot_assert_idle
+
+# --- SIGTERM with XOT calls up both ways: each peer gets a CLEAR 0x09, x25lo exits 0 ---
+start_xotpeer out_held listen 127.0.0.1:1995 wait-call accept echo 1 wait-clear wait-eof
+x25test call 999102 -s 127001 --sizes 16 --hold --ready-file /tmp/held2.ready </dev/null >/tmp/held2.out 2>&1 &
+held2=$!
+x25test wait-file /tmp/held2.ready --timeout 20 >/dev/null || fail "the held call did not connect: $(cat /tmp/held2.out)"
+start_listener 127002 srv2
+start_xotpeer in_held connect 127.0.0.1:1998 call 127002 555001 wait-accept ping 16 wait-clear wait-eof
+wait_for "the inbound XOT call" 100 grep -q "^pong 16" /tmp/in_held.out
 stop_x25lo
+wait_xotpeer out_held
+wait_xotpeer in_held
+for p in out_held in_held; do
+	grep -q "^clear cause=0x09 diag=0x00" "/tmp/$p.out" || fail "$p: no CLEAR 0x09 at shutdown: $(cat "/tmp/$p.out")"
+done
+wait "$held2" && fail "the local caller's call survived x25lo"
+log_has "x25lo stopped" || fail "x25lo did not say it stopped"
+note "shutdown: both XOT peers cleared 0x09, x25lo exited 0"
 echo "PASS"

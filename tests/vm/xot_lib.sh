@@ -103,3 +103,12 @@ xot_assert_idle() {
 	wait_for "every XOT connection to close" 100 xot_connections_zero
 	assert_idle
 }
+
+# keepalive_on PORT local|remote: the established TCP connection whose local (or remote) port
+# is PORT runs its keepalive timer (timer 02 in /proc/net/tcp): x25lo's end of an XOT call.
+keepalive_on() {
+	ka_port=$(printf '%04X' "$1")
+	if [ "$2" = local ]; then ka_field=2; else ka_field=3; fi
+	awk -v f="$ka_field" -v p=":$ka_port" 'substr($f, length($f) - 4) == p && $4 == "01" { print $6 }' /proc/net/tcp |
+		grep -q "^02:"
+}
