@@ -26,6 +26,13 @@ PACKAGES=(
 	# default); the lint suite checks them with mandoc -Tlint and groff's
 	# warnings through man-db's `man --warnings`
 	scdoc mandoc man-db
+	# systemd: sd_notify for Type=notify (libsystemd-dev, a build
+	# dependency); the lint suite's systemd-analyze verify and security of
+	# x25lo.service (systemd; not run as PID 1 for that), and /bin/kill of
+	# its ExecReload=, which verify looks for (procps); test_service_sandbox
+	# runs x25lo under the unit's system call filter (libseccomp-dev) and
+	# lists its failed system calls (strace)
+	libsystemd-dev systemd procps libseccomp-dev strace
 	# fuzzing: make check runs each libFuzzer target briefly (suite fuzz in
 	# build-fuzz), and make fuzz longer: clang and its libFuzzer and
 	# sanitizer runtimes (tests/fuzz/README.md)
