@@ -53,8 +53,10 @@ struct xot_conn {
 	struct call call;  /* an outbound call lives here: this port is its callee */
 	bool call_in_use;
 	struct timer timer; /* connect timeout, CALL REQUEST deadline, closing linger */
+	bool connected; /* the TCP connection came up (queued packets left) */
 	/* outbound */
 	int server;
+	char server_prefix[CONFIG_ADDR_MAX + 1]; /* for messages: a reload may change cfg.servers meanwhile */
 	struct resolver_lookup *lookup;
 	struct resolver_address addrs[RESOLVER_MAX_ADDRS];
 	size_t naddrs, next_addr;
@@ -225,6 +227,11 @@ static void conn_retire(struct xot_conn *c)
 	if (c->retired)
 		return;
 	c->retired = true;
+	/* What waited for a connection that never came up never left: not counted as sent. */
+	if (!c->connected) {
+		c->port.counters.packets_sent = 0;
+		c->port.counters.bytes_sent = 0;
+	}
 	add_counters(&x->retired_totals, &c->port.counters);
 	timer_cancel(&c->timer);
 	if (c->lookup) {
@@ -650,10 +657,8 @@ static void connect_next(struct xot_conn *c);
 /* Every address failed (each failure was counted on its peer): the caller is cleared. */
 static void connect_failed(struct xot_conn *c, enum xot_failure why, uint8_t cause)
 {
-	const struct config_server *srv = &c->port.relay->cfg.servers[c->server];
-
 	log_info("%s: no XOT connection for a call to %s (server %s): %s; clearing the caller with cause 0x%02x",
-		 c->port.name, c->call.called, srv->prefix,
+		 c->port.name, c->call.called, c->server_prefix,
 		 why == XOT_FAIL_REFUSED ? "connection refused" : why == XOT_FAIL_TIMEOUT ? "connect timed out"
 								     : "unreachable",
 		 cause);
@@ -705,6 +710,7 @@ static void connect_done(struct xot_conn *c)
 	}
 	timer_cancel(&c->timer);
 	c->state = CONN_OPEN;
+	c->connected = true;
 	if (c->peer) {
 		c->peer->counters.connections_out++;
 		c->peer->counters.calls_out++;
@@ -832,6 +838,7 @@ struct port *xot_call_out(struct relay *relay, struct tun *origin, const struct 
 	c->port.ops = &xot_port_ops;
 	c->port.extended = origin->port.extended;
 	c->server = server;
+	snprintf(c->server_prefix, sizeof(c->server_prefix), "%s", srv->prefix);
 	c->state = CONN_RESOLVING;
 	snprintf(c->peer_text, sizeof(c->peer_text), "%s", srv->ip[0] ? srv->ip : srv->dns_name);
 	call_start(relay, &c->call, &origin->port, pkt->lci, &c->port, pkt->lci, pkt, fields);
@@ -917,6 +924,7 @@ static void listener_readable(void *ctx, uint32_t events)
 		c->port.ops = &xot_port_ops;
 		c->fd = fd;
 		c->state = CONN_OPEN;
+		c->connected = true;
 		x->inbound_open++;
 		set_tcp_options(relay, fd);
 		peer_attach(c, (struct sockaddr *)&ss);

@@ -274,6 +274,34 @@ static unsigned active_calls(void)
 	return relay_calls_active(&relay);
 }
 
+/* What x25lo logs while -trace is on (stderr into a file), without the timestamps. */
+static char trace_text[2048];
+static int saved_stderr = -1;
+static FILE *trace_file;
+
+static void trace_start(void)
+{
+	trace_file = tmpfile();
+	assert_non_null(trace_file);
+	saved_stderr = dup(STDERR_FILENO);
+	dup2(fileno(trace_file), STDERR_FILENO);
+	log_trace_on = true;
+}
+
+static const char *trace_stop(void)
+{
+	size_t n;
+
+	log_trace_on = false;
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	rewind(trace_file);
+	n = fread(trace_text, 1, sizeof(trace_text) - 1, trace_file);
+	trace_text[n] = '\0';
+	fclose(trace_file);
+	return trace_text;
+}
+
 /* ---- outgoing calls ---- */
 
 /* 127001 (tunlb1's kernel, LCI 1) calls 999123: over XOT to the test's server. */
@@ -404,6 +432,7 @@ static void restart_and_diagnostic_from_the_peer_are_discarded(void **state)
 static void a_refused_connection_clears_the_caller_at_once(void **state)
 {
 	int port = free_port();
+	struct port_counters sum;
 
 	relay.cfg.servers[0].port = port; /* nobody listens there */
 	KERNEL_SENDS(1, 0x10, 0x01, 0x0B, 0x66, 0x99, 0x91, 0x23, 0x12, 0x70, 0x01, 0x00);
@@ -411,6 +440,45 @@ static void a_refused_connection_clears_the_caller_at_once(void **state)
 	KERNEL_SENDS(1, 0x10, 0x01, 0x17);
 	assert_int_equal(active_calls(), 0);
 	assert_int_equal(xot_peer_at(&relay, 0)->counters.failures[XOT_FAIL_REFUSED], 1);
+	/* The CALL REQUEST waited for a connection that never came: the xot figures send nothing. */
+	xot_port_counters(&relay, &sum);
+	assert_int_equal(sum.packets_sent, 0);
+	assert_int_equal(sum.bytes_sent, 0);
+	assert_int_equal(xot_peer_at(&relay, 0)->counters.packets_sent, 0);
+}
+
+/*
+ * A server whose accept queue is full drops the SYN: the connect timeout clears the caller.
+ * A reload meanwhile reorders the servers; the message still names the server of the call.
+ */
+static void a_connect_timeout_after_a_reload_names_the_server_of_the_call(void **state)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sin);
+	int full = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), filler = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct config_server first = relay.cfg.servers[0];
+	const char *text;
+
+	/* Backlog 0 holds one connection that nobody accepts: the filler's. */
+	assert_int_equal(bind(full, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(full, 0), 0);
+	assert_int_equal(getsockname(full, (struct sockaddr *)&sin, &len), 0);
+	assert_int_equal(connect(filler, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	relay.cfg.servers[0].port = ntohs(sin.sin_port);
+	relay.cfg.xot_connect_timeout_ms = 100;
+	KERNEL_SENDS(1, 0x10, 0x01, 0x0B, 0x66, 0x99, 0x91, 0x23, 0x12, 0x70, 0x01, 0x00);
+	relay.cfg.servers[0] = relay.cfg.servers[1];
+	relay.cfg.servers[1] = first;
+	trace_start();
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x13, 0x09, 0x00);
+	text = trace_stop();
+	if (!strstr(text, "no XOT connection for a call to 999123 (server 999): connect timed out"))
+		fail_msg("log: %s", text);
+	KERNEL_SENDS(1, 0x10, 0x01, 0x17);
+	assert_int_equal(active_calls(), 0);
+	assert_int_equal(relay.counters.xot_failures[XOT_FAIL_TIMEOUT], 1);
+	close(filler);
+	close(full);
 }
 
 static void a_server_name_that_does_not_resolve_clears_with_not_obtainable(void **state)
@@ -494,34 +562,6 @@ static void an_xot_call_without_flow_facilities_reaches_the_kernel_with_the_defa
 	assert_int_equal(active_calls(), 0);
 }
 
-/* What x25lo logs while -trace is on (stderr into a file), without the timestamps. */
-static char trace_text[2048];
-static int saved_stderr = -1;
-static FILE *trace_file;
-
-static void trace_start(void)
-{
-	trace_file = tmpfile();
-	assert_non_null(trace_file);
-	saved_stderr = dup(STDERR_FILENO);
-	dup2(fileno(trace_file), STDERR_FILENO);
-	log_trace_on = true;
-}
-
-static const char *trace_stop(void)
-{
-	size_t n;
-
-	log_trace_on = false;
-	dup2(saved_stderr, STDERR_FILENO);
-	close(saved_stderr);
-	rewind(trace_file);
-	n = fread(trace_text, 1, sizeof(trace_text) - 1, trace_file);
-	trace_text[n] = '\0';
-	fclose(trace_file);
-	return trace_text;
-}
-
 /* The XOT header written in front of a packet read from a TUN must not change its trace line. */
 static void a_packet_relayed_from_a_tun_to_xot_is_traced_as_what_it_is(void **state)
 {
@@ -598,6 +638,7 @@ int main(void)
 		T(a_bad_xot_header_closes_the_connection_and_clears_with_a_procedure_error),
 		T(restart_and_diagnostic_from_the_peer_are_discarded),
 		T(a_refused_connection_clears_the_caller_at_once),
+		T(a_connect_timeout_after_a_reload_names_the_server_of_the_call),
 		T(a_server_name_that_does_not_resolve_clears_with_not_obtainable),
 		T(a_local_route_wins_over_a_server_prefix),
 		T(an_xot_call_reaches_the_tun_of_its_called_address),
