@@ -278,6 +278,20 @@ static void discard_temp(const struct pcap_writer *w, const char *name)
 }
 
 /*
+ * Give fd to uid:gid. A file that is theirs already is left alone: x25lo started as that
+ * user (its systemd unit) creates files that are, and the unit's system call filter denies
+ * chown calls, even those that would change nothing.
+ */
+static int give_to(int fd, uid_t uid, gid_t gid)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && st.st_uid == uid && st.st_gid == gid)
+		return 0;
+	return fchown(fd, uid, gid);
+}
+
+/*
  * A new file of x25lo's own under a temporary name: O_EXCL|O_NOFOLLOW never opens an existing
  * file or follows a symlink, and the mode is set after creation whatever the umask is.
  */
@@ -296,7 +310,7 @@ static int create_temp(struct pcap_writer *w, char *name, size_t len)
 	if (fchmod(fd, PCAP_FILE_MODE) != 0) {
 		e = errno;
 		step_failed(w, e, "setting the mode of %s/%s to 0640", w->dir, name);
-	} else if (w->owner_set && fchown(fd, w->uid, w->gid) != 0) {
+	} else if (w->owner_set && give_to(fd, w->uid, w->gid) != 0) {
 		e = errno;
 		step_failed(w, e, "giving %s/%s to uid %u gid %u", w->dir, name, (unsigned)w->uid, (unsigned)w->gid);
 	} else {
@@ -603,7 +617,7 @@ void pcap_set_owner(struct pcap_writer *w, uid_t uid, gid_t gid)
 	w->owner_set = true;
 	w->uid = uid;
 	w->gid = gid;
-	if (fchown(fileno(w->f), uid, gid) != 0) {
+	if (give_to(fileno(w->f), uid, gid) != 0) {
 		step_failed(w, errno, "giving %s to uid %u gid %u", w->path, (unsigned)uid, (unsigned)gid);
 		capture_failed(w);
 		return;

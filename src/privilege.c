@@ -111,14 +111,26 @@ static unsigned last_cap(void)
 	return cap;
 }
 
-/* The bounding set limits what exec can gain; it can only shrink, and only with CAP_SETPCAP. */
+/* Whether the bounding set holds some capability other than CAP_NET_ADMIN. */
+static bool bounding_set_wider(void)
+{
+	for (unsigned cap = 0, last = last_cap(); cap <= last; cap++)
+		if (cap != CAP_NET_ADMIN && prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0) == 1)
+			return true;
+	return false;
+}
+
+/*
+ * The bounding set limits what exec can gain; it can only shrink, and only with CAP_SETPCAP.
+ * Already reduced to CAP_NET_ADMIN (systemd's CapabilityBoundingSet=), it is not "kept".
+ */
 static int drop_bounding_set(bool *kept, char *err, size_t errlen)
 {
 	char buf[32];
 
 	capng_get_caps_process();
-	*kept = !capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
-	if (*kept)
+	*kept = !capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP) && bounding_set_wider();
+	if (!capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP))
 		return 0;
 	for (unsigned cap = 0, last = last_cap(); cap <= last; cap++) {
 		if (cap == CAP_NET_ADMIN || prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0) != 1)
@@ -145,8 +157,32 @@ static const char *change_id_step(int rc)
 	}
 }
 
+/*
+ * capset was refused (EPERM) though nothing but the inheritable set would change: effective
+ * and permitted are CAP_NET_ADMIN alone already, and the inheritable set holds nothing else.
+ * That is x25lo under its systemd unit: AmbientCapabilities= puts CAP_NET_ADMIN in the
+ * inheritable set (an ambient capability must be inheritable) and SystemCallFilter= denies
+ * capset. Left there it gives nothing: x25lo runs no program, and with no_new_privs and an
+ * empty ambient set no program could gain more than the CAP_NET_ADMIN it holds anyway.
+ */
+static bool only_inheritable_left(void)
+{
+	if (capng_get_caps_process() < 0)
+		return false;
+	for (unsigned cap = 0, last = last_cap(); cap <= last; cap++) {
+		bool want = cap == CAP_NET_ADMIN;
+
+		if (capng_have_capability(CAPNG_EFFECTIVE, cap) != want ||
+		    capng_have_capability(CAPNG_PERMITTED, cap) != want ||
+		    (!want && capng_have_capability(CAPNG_INHERITABLE, cap)))
+			return false;
+	}
+	return true;
+}
+
 /* Read back what the kernel now holds: exactly what privilege_drop promised, or an error. */
-static int verify(const struct privilege_user *user, bool switched, bool bounding_kept, char *err, size_t errlen)
+static int verify(const struct privilege_user *user, bool switched, bool bounding_kept, bool inheritable_kept,
+		  char *err, size_t errlen)
 {
 	unsigned last = last_cap();
 	char buf[32];
@@ -160,7 +196,7 @@ static int verify(const struct privilege_user *user, bool switched, bool boundin
 
 		if (capng_have_capability(CAPNG_EFFECTIVE, cap) != want ||
 		    capng_have_capability(CAPNG_PERMITTED, cap) != want ||
-		    capng_have_capability(CAPNG_INHERITABLE, cap) ||
+		    (capng_have_capability(CAPNG_INHERITABLE, cap) && !(want && inheritable_kept)) ||
 		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, (unsigned long)cap, 0, 0) > 0 ||
 		    (!bounding_kept && prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0) != want)) {
 			snprintf(err, errlen, "after dropping privileges %s is %s", cap_name(cap, buf, sizeof(buf)),
@@ -183,7 +219,7 @@ static int verify(const struct privilege_user *user, bool switched, bool boundin
 
 int privilege_drop(const struct privilege_user *user, bool *bounding_kept, char *err, size_t errlen)
 {
-	bool switched;
+	bool switched, inheritable_kept = false;
 	int threads = count_threads();
 	int rc;
 
@@ -217,8 +253,14 @@ int privilege_drop(const struct privilege_user *user, bool *bounding_kept, char 
 			return -1;
 		}
 	} else if (capng_apply(CAPNG_SELECT_CAPS) < 0) {
-		snprintf(err, errlen, "cannot reduce the capabilities to CAP_NET_ADMIN (capset): %s", strerror(errno));
-		return -1;
+		int capset_errno = errno;
+
+		if (capset_errno != EPERM || !only_inheritable_left()) {
+			snprintf(err, errlen, "cannot reduce the capabilities to CAP_NET_ADMIN (capset): %s",
+				 strerror(capset_errno));
+			return -1;
+		}
+		inheritable_kept = true;
 	}
 	/* The kernel empties the ambient set with the inheritable one; say so explicitly anyway. */
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
@@ -229,8 +271,11 @@ int privilege_drop(const struct privilege_user *user, bool *bounding_kept, char 
 		snprintf(err, errlen, "cannot set no_new_privs: %s", strerror(errno));
 		return -1;
 	}
-	if (verify(user, switched, *bounding_kept, err, errlen) < 0)
+	if (verify(user, switched, *bounding_kept, inheritable_kept, err, errlen) < 0)
 		return -1;
+	if (inheritable_kept)
+		log_info("capset is not allowed here (a system call filter, such as the systemd unit's): CAP_NET_ADMIN "
+			 "stays in the inheritable set, where it gives nothing (no program is run; no_new_privs)");
 	if (user->set)
 		snprintf(identity, sizeof(identity), "user %s (uid %u)", user->name, (unsigned)user->uid);
 	else

@@ -33,9 +33,12 @@ int privilege_check(const struct privilege_user *user, char *err, size_t errlen)
 /*
  * After set-up, while the process has one thread: keep only CAP_NET_ADMIN in the effective
  * and permitted sets and the bounding set (the bounding set only if CAP_SETPCAP is
- * effective, as for root; *bounding_kept tells when it was not), clear the inheritable and
- * ambient sets, set no_new_privs, and with user->set switch to its uid and primary gid with
- * no supplementary groups. Reads the result back and fails if it is not exactly that.
+ * effective, as for root; *bounding_kept tells when it was not and the set holds more),
+ * clear the inheritable and ambient sets, set no_new_privs, and with user->set switch to its
+ * uid and primary gid with no supplementary groups. Reads the result back and fails if it is
+ * not exactly that. One exception: where capset is denied (the systemd unit's system call
+ * filter) and the process holds CAP_NET_ADMIN alone already, CAP_NET_ADMIN may stay in the
+ * inheritable set (said in the log).
  * Returns 0, or -1 with err: the process is then in an unknown state and must exit.
  */
 int privilege_drop(const struct privilege_user *user, bool *bounding_kept, char *err, size_t errlen);
