@@ -213,5 +213,16 @@ expect_clean
 xot_assert_idle
 varz_fresh
 note "xot_failures: $(varz_value xot_failures)"
+# map_sum KEY: the sum of a /varz map's values.
+map_sum() {
+	printf '%s\n' "$VARZ" | grep "^\"$1\": " | sed 's/^[^{]*{//; s/}.*//' | tr ',' '\n' | awk -F': ' '{ s += $2 } END { print s + 0 }'
+}
+# What never left (connections that never came up) is not counted as sent.
+for what in packets bytes; do
+	expect_eq "$what sent: the xot interface and the peers" "$(map_sum "xot_peer_${what}_sent")" \
+		"$(varz_value "interface_${what}_sent" xot)"
+	expect_eq "$what received: the xot interface and the peers" "$(map_sum "xot_peer_${what}_received")" \
+		"$(varz_value "interface_${what}_received" xot)"
+done
 stop_x25lo
 echo "PASS"
