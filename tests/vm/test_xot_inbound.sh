@@ -9,7 +9,8 @@
 # agrees on 128/2 with it, and the CALL ACCEPTED says so. -trace names every relayed packet.
 # Modulo: a TUN's is fixed; a call whose GFI says the other modulo is refused with 0x21
 # (incompatible destination), counted as calls_refused{modulo}; a modulo-128 TUN takes
-# modulo-128 XOT callers.
+# modulo-128 XOT callers. IPv6: a listener on [::]:1998 takes IPv6 and IPv4 callers (allowed
+# as 127.0.0.0/8 and ::1), and a server at ::1 is called, shown as [::1]:1999 in /sessions.
 # x25lo-vm: --timeout 600
 # shellcheck source=lib.sh
 . /x25lo/tests/lib.sh
@@ -140,6 +141,38 @@ note "modulo 128: $(summary_field /tmp/xsend.out "Calls Made") XOT calls, window
 start_xotpeer m8 connect 127.0.0.1:1998 --modulo 8 call 127002 555001 wait-clear wait-eof
 wait_xotpeer m8
 grep -q "^clear cause=0x21 diag=0x00" /tmp/m8.out || fail "a modulo-8 XOT call to a modulo-128 TUN: $(cat /tmp/m8.out)"
+stop_receiver krecv
+expect_clean
+xot_assert_idle
+stop_x25lo
+
+# --- IPv6: a dual-stack listener takes IPv6 and IPv4 callers; a server at ::1 ---
+write_config '"127001","127002"' '"xot_listen": "[::]:1998", "xot_allow": ["127.0.0.0/8", "::1"], "xot_servers": true' \
+	'"servers": [{"prefix": "999/3", "ip": "::1", "port": 1999}]'
+start_x25lo_xot 2
+wait_stats_server
+start_af_receiver krecv 127002
+x25stress -r --xot "[::1]:1999" >/tmp/recv6.out 2>&1 &
+recv6=$!
+wait_for "the IPv6 XOT receiver" 100 grep -q "^Receiver listening for X.25 calls" /tmp/recv6.out
+for caller in "[::1]:1998" "127.0.0.1:1998"; do
+	x25stress --xot "$caller" -N 2 -d 127002,127002 -T 1 -n 0 -l 1000 -b 0 --strict >/tmp/v6.out 2>&1 ||
+		fail "XOT callers from $caller: $(cat /tmp/v6.out)"
+done
+x25test call 999001 -s 127001 --sizes 16 --hold --ready-file /tmp/held6.ready </dev/null >/tmp/held6.out 2>&1 &
+held6=$!
+x25test wait-file /tmp/held6.ready --timeout 20 >/dev/null || fail "the call to the IPv6 server did not connect: $(cat /tmp/held6.out)"
+fetch /sessions | grep -qF '"callee": {"xot": "xot0", "peer": "[::1]:1999"' || fail "/sessions: $(fetch /sessions)"
+kill -TERM "$held6"
+wait "$held6" || fail "the call to the IPv6 server: $(cat /tmp/held6.out)"
+varz_fresh
+if [ "$(varz_value xot_peer_calls_in ::1)" -eq 0 ] || [ "$(varz_value xot_peer_calls_in 127.0.0.1)" -eq 0 ]; then
+	fail "both an IPv6 and an IPv4 peer should have called: $(printf '%s\n' "$VARZ" | grep xot_peer_calls_in)"
+fi
+expect_eq "calls to the IPv6 server" 1 "$(varz_value xot_peer_calls_out ::1)"
+note "IPv6: $(printf '%s\n' "$VARZ" | grep xot_peer_calls_in)"
+kill -TERM "$recv6"
+wait "$recv6"
 stop_receiver krecv
 expect_clean
 xot_assert_idle
