@@ -4,7 +4,8 @@
 # reassembles come back intact at every packet size 128..4096, with the facilities both ends
 # negotiated, Q bits too; on modulo 8 (extended false) and modulo 128 (extended true, window 100).
 # The kernel's CALL REQUEST reaches the XOT peer with packet and window size explicit even for
-# a caller that asks for nothing (xotpeer prints the facility field it got).
+# a caller that asks for nothing (xotpeer prints the facility field it got); an interrupt and
+# its confirmation cross XOT both ways.
 # Routing: a server prefix equal to a local route gets no kernel route (a warning); local
 # routes win over server prefixes, also a shorter local route ("555") under a longer server
 # prefix ("5550/4") to which the kernel sends the call: x25lo keeps it local.
@@ -96,9 +97,11 @@ for extended in false true; do
 	[ "$(summary_field /tmp/recv.out "Bytes Received")" = "$(summary_field /tmp/recv.out "Bytes Sent")" ] ||
 		fail "the receiver echoed a different number of bytes than it got"
 
-	# The CALL REQUEST of a caller asking for nothing carries packet and window size over XOT.
-	start_xotpeer peer listen 127.0.0.1:1999 wait-call accept echo 1 wait-clear
-	out=$(x25test call 999004 -s 127001 --sizes 16) || fail "call to xotpeer: $out"
+	# The CALL REQUEST of a caller asking for nothing carries packet and window size over XOT;
+	# an interrupt goes over XOT and its echo comes back (both confirmed end to end).
+	start_xotpeer peer listen 127.0.0.1:1999 wait-call accept echo 1 echo-interrupt wait-clear
+	out=$(x25test call 999004 -s 127001 --sizes 16 --interrupt 48656c6c6f) || fail "call to xotpeer: $out"
+	grep -q "^interrupt echoed 48656c6c6f$" /tmp/peer.out || fail "the interrupt over XOT: $(cat /tmp/peer.out)"
 	wait_xotpeer peer
 	grep -q "^call modulo=$modulo called=999004 calling=127001 facilities=06420707430202$" /tmp/peer.out ||
 		fail "the CALL REQUEST over XOT should carry 42 07 07 43 02 02: $(cat /tmp/peer.out)"

@@ -35,6 +35,8 @@ static const char usage[] =
 	"                     prints cleared cause=0xCC diag=0xDD, is confirmed, and fails (exit 1)\n"
 	"  echo N             echo N DATA packets back as they come (RR and RNR are skipped)\n"
 	"  ping N             send a DATA packet of N bytes and wait for the same bytes back\n"
+	"  echo-interrupt     wait for an INTERRUPT, confirm it, send it back, wait for its\n"
+	"                     confirmation: interrupt echoed HEX\n"
 	"  raw HEX            send HEX as one X.25 packet with a correct XOT header\n"
 	"  bytes HEX          send HEX as it is (a bad header, a truncated packet)\n"
 	"  clear C D          send CLEAR (cause C, diagnostic D, hex) and wait for its confirmation\n"
@@ -181,14 +183,20 @@ static void step_wait_call(void)
 	say("call modulo=%d called=%s calling=%s facilities=%s", peer.modulo, call.called, call.calling, fac);
 }
 
+/* GFI (the call's modulo) and LCI, then the packet type: 3 bytes. */
+static size_t put_header(uint8_t *out, uint8_t type)
+{
+	out[0] = (uint8_t)((peer.modulo == 128 ? XOTLIB_GFI_MOD128 : XOTLIB_GFI_MOD8) | (peer.lci >> 8));
+	out[1] = (uint8_t)peer.lci;
+	out[2] = type;
+	return 3;
+}
+
 static void step_accept(void)
 {
 	uint8_t out[8 + sizeof(peer.facilities)];
-	size_t n = 0;
+	size_t n = put_header(out, 0x0F);
 
-	out[n++] = (uint8_t)((peer.modulo == 128 ? XOTLIB_GFI_MOD128 : XOTLIB_GFI_MOD8) | (peer.lci >> 8));
-	out[n++] = (uint8_t)peer.lci;
-	out[n++] = 0x0F;
 	out[n++] = 0x00; /* an empty address block, as Linux sends */
 	if (peer.facilities_len) {
 		memcpy(out + n, peer.facilities, peer.facilities_len);
@@ -309,6 +317,40 @@ static void step_ping(long size)
 	if (pkt.data_len != (size_t)size || memcmp(pkt.data, payload, (size_t)size) != 0)
 		die(FAILED, "ping: the echo of %ld bytes came back as %zu different bytes", size, pkt.data_len);
 	say("pong %ld", size);
+}
+
+/* The next packet of type want, flow control packets skipped. */
+static void next_of_type(const char *step, enum xotlib_type want, struct xotlib_packet *pkt)
+{
+	const uint8_t *packet;
+	size_t len;
+
+	for (;;) {
+		next_packet(step, &packet, &len, pkt);
+		if (pkt->type == want)
+			return;
+		if (pkt->type != XOTLIB_RR && pkt->type != XOTLIB_RNR)
+			die(FAILED, "%s: %s instead of %s", step, xotlib_type_name(pkt->type), xotlib_type_name(want));
+	}
+}
+
+static void step_echo_interrupt(void)
+{
+	uint8_t out[8 + 32], data[32];
+	struct xotlib_packet pkt;
+	char hex[2 * sizeof(data) + 1];
+	size_t n;
+
+	next_of_type("echo-interrupt", XOTLIB_INTERRUPT, &pkt);
+	n = pkt.data_len < sizeof(data) ? pkt.data_len : sizeof(data);
+	memcpy(data, pkt.data, n);
+	send_packet("echo-interrupt", out, xotlib_build_interrupt_confirmation(out, peer.modulo, peer.lci));
+	put_header(out, 0x23); /* INTERRUPT, then the user data */
+	memcpy(out + 3, data, n);
+	send_packet("echo-interrupt", out, 3 + n);
+	next_of_type("echo-interrupt", XOTLIB_INTERRUPT_CONFIRMATION, &pkt);
+	hex_text(data, n, hex, sizeof(hex));
+	say("interrupt echoed %s", hex);
 }
 
 static void step_clear(const char *cause, const char *diag)
@@ -502,6 +544,8 @@ static void run_steps(int argc, char **argv)
 		} else if (strcmp(s, "ping") == 0) {
 			step_ping(count_arg(s, a, 4096));
 			i++;
+		} else if (strcmp(s, "echo-interrupt") == 0) {
+			step_echo_interrupt();
 		} else if (strcmp(s, "raw") == 0 && a) {
 			n = parse_hex_arg(a, raw, XOTLIB_PACKET_MAX);
 			send_packet(s, raw, n);
