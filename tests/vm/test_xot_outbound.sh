@@ -3,6 +3,8 @@
 # 127.0.0.1:1999 and relays the call both ways. Records from 1 byte to the largest the kernel
 # reassembles come back intact at every packet size 128..4096, with the facilities both ends
 # negotiated, Q bits too; on modulo 8 (extended false) and modulo 128 (extended true, window 100).
+# A server given by dns_name (resolved through /etc/hosts: the guest has no DNS server) is
+# looked up once; the second call uses the cache.
 # The kernel's CALL REQUEST reaches the XOT peer with packet and window size explicit even for
 # a caller that asks for nothing (xotpeer prints the facility field it got); an interrupt and
 # its confirmation cross XOT both ways.
@@ -22,7 +24,10 @@
 STATS_PORT=8004
 SERVERS='"servers": [{"prefix": "999/3", "ip": "127.0.0.1", "port": 1999},
     {"prefix": "127002/6", "ip": "127.0.0.1", "port": 1999},
-    {"prefix": "5550/4", "ip": "127.0.0.1", "port": 1999}]'
+    {"prefix": "5550/4", "ip": "127.0.0.1", "port": 1999},
+    {"prefix": "996/3", "dns_name": "\\2.\\1.x25.test", "port": 1999}]'
+# The guest has no DNS server; c-ares finds this name in /etc/hosts.
+echo "127.0.0.1 001.996.x25.test" >>/etc/hosts
 
 # packet_code BYTES: the log2 code of a packet size.
 packet_code() {
@@ -63,6 +68,14 @@ for extended in false true; do
 	echo "$out" | grep -q "winsize_in=2 winsize_out=2 pacsize_in=7 pacsize_out=7" ||
 		fail "a default call over XOT should get 2/128: $out"
 	calls=$((calls + 1)) messages=$((messages + 1))
+
+	# A server by dns_name: looked up once, the second call served from the cache.
+	for i in 1 2; do
+		out=$(x25test call 996001 -s 127001 --sizes 16,1000) || fail "call $i to the server by name: $out"
+	done
+	calls=$((calls + 2)) messages=$((messages + 4))
+	varz_fresh
+	expect_eq "dns_requests after two calls to one name" 1 "$(varz_value dns_requests)"
 
 	# A call held open: /sessions shows its XOT leg and the peer's address.
 	x25test call 999003 -s 127001 --sizes 16 --hold --ready-file /tmp/held.ready </dev/null >/tmp/held.out 2>&1 &
