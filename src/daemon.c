@@ -14,6 +14,7 @@
 #include "link.h"
 #include "log.h"
 #include "rtnl.h"
+#include "service.h"
 #include "tun.h"
 #include "xot.h"
 
@@ -375,6 +376,7 @@ void daemon_after_batch(void *ctx)
 		tun_free(t);
 	}
 	xot_after_batch(relay);
+	service_after_batch(); /* READY=1 when owed and every link is up */
 	if (relay->shutting_down && relay_channels_mapped(relay) == 0)
 		loop_stop(relay->loop);
 }
@@ -440,6 +442,7 @@ void daemon_begin_shutdown(struct relay *relay)
 	if (relay->shutting_down)
 		return;
 	relay->shutting_down = true;
+	service_stopping();
 	timer_init(&relay->shutdown_timer, shutdown_expired, relay);
 	timer_set(loop_timers(relay->loop), &relay->shutdown_timer, loop_now_ms() + SHUTDOWN_WAIT_MS);
 	log_info("Shutting down: clearing %u calls", relay->calls_by_state[CALL_SETUP] +

@@ -20,6 +20,7 @@
 #include "kernel_x25.h"
 #include "privilege.h"
 #include "relay.h"
+#include "service.h"
 #include "stats.h"
 
 #define EXIT_CONFIG 2
@@ -207,7 +208,11 @@ static void reload(struct watchers *w, const char *why)
 	struct relay *relay = w->relay;
 	struct config next;
 	char err[1024], hint[256];
+	bool sighup = strcmp(why, "SIGHUP") == 0;
 
+	/* systemd learns of a reload it asked for (SIGHUP) at once; READY=1 follows it (service.c). */
+	if (sighup)
+		service_reloading();
 	config_defaults(&next);
 	if (config_load(w->opts->config_path, &next, err, sizeof(err)) < 0) {
 		privilege_unreadable_hint(w->opts->config_path, hint, sizeof(hint));
@@ -219,8 +224,10 @@ static void reload(struct watchers *w, const char *why)
 	apply_options(w->opts, &next);
 	config_reload_merge(&next, &relay->cfg);
 	/* An editor's save can raise several events: an unchanged file is not a reload. */
-	if (strcmp(why, "SIGHUP") != 0 && memcmp(&next, &relay->cfg, sizeof(next)) == 0)
+	if (!sighup && memcmp(&next, &relay->cfg, sizeof(next)) == 0)
 		return;
+	if (!sighup)
+		service_reloading();
 	daemon_apply_config(relay, &next);
 	relay->last_reload_ok = true;
 	relay->last_reload_error[0] = '\0';
@@ -338,6 +345,7 @@ int main(int argc, char **argv)
 	}
 	log_info("Configuration reloaded from %s", opts.config_path);
 	relay_init(&relay, loop, &cfg);
+	service_init(&relay);
 	if (cfg.pcap_path[0]) {
 		relay.pcap = pcap_open(cfg.pcap_path, cfg.pcap_max_bytes, err, sizeof(err));
 		if (!relay.pcap) {
@@ -373,12 +381,15 @@ int main(int argc, char **argv)
 			 "(setcap cap_net_admin,cap_setpcap+ep x25lo); no_new_privs already keeps programs x25lo "
 			 "might run from gaining capabilities");
 	privilege_warn_access(opts.config_path);
+	service_started(); /* READY=1 once every link is operational */
 	rc = loop_run(loop, daemon_after_batch, &relay) < 0 ? 1 : 0;
+	service_stopping();
 	daemon_stop(&relay);
 	if (relay.stats)
 		stats_server_stop(relay.stats);
 	if (relay.pcap)
 		pcap_close(relay.pcap);
+	service_stop();
 	loop_free(loop);
 	log_info("x25lo stopped");
 	return rc;
