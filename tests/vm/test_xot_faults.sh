@@ -120,30 +120,29 @@ xot_assert_idle
 note "a peer that never answers: both sides cleared 0x05/0x31 after $((t1 - t0)) ms"
 
 # --- outbound: no connection ---
-# timed_fault NAME REASON DEST CAUSE:DIAG MAX_MS: the caller is cleared within MAX_MS.
+# timed_fault NAME REASON DEST CAUSE:DIAG MIN_MS MAX_MS: the caller is cleared after MIN_MS to
+# MAX_MS, wall clock around x25test (a loaded host can stall the emulated guest for seconds).
+# Its cause, not 0x05/0x31, also shows that x25lo cleared it within call_timeout_ms (2 s).
 timed_fault() {
-	name=$1 reason=$2 dest=$3 cd=$4 max=$5
+	name=$1 reason=$2 dest=$3 cd=$4 min=$5 max=$6
 	before=$(failures "$reason")
 	t0=$(uptime_ms)
 	local_call "$name" "$dest" "$cd" --expect-error ECONNREFUSED --connect-timeout 20000
 	t1=$(uptime_ms)
-	within "$name: the caller was cleared" $((t1 - t0)) 0 "$max"
+	within "$name: the caller was cleared" $((t1 - t0)) "$min" "$max"
 	note "$name: cleared with $cd after $((t1 - t0)) ms"
 	expect_failure "$reason" "$before"
 }
-timed_fault refused refused 998001 0x09:0x00 1500
-timed_fault unreachable unreachable 995001 0x09:0x00 1500
+timed_fault refused refused 998001 0x09:0x00 0 5000
+timed_fault unreachable unreachable 995001 0x09:0x00 0 5000
 varz_fresh
 dns_before=$(varz_value dns_requests)
-timed_fault dns dns 997001 0x0d:0x00 3000
+timed_fault dns dns 997001 0x0d:0x00 0 5000
 log_has "DNS lookup of 001.997.x25.test failed" || fail "no log line for the failed lookup"
 varz_fresh
 expect_eq "dns_requests" $((${dns_before:-0} + 1)) "$(varz_value dns_requests)"
 start_xotpeer stall stall 127.0.0.1:1996
-t0=$(uptime_ms)
-timed_fault connect_timeout timeout 996001 0x09:0x00 3000
-t1=$(uptime_ms)
-within "the connect timeout (500 ms) ended" $((t1 - t0)) 450 3000
+timed_fault connect_timeout timeout 996001 0x09:0x00 450 5000
 kill "$(bg_pid stall)"
 
 # --- inbound: refused connections ---
@@ -173,7 +172,7 @@ wait_for "two inbound XOT connections" 50 sh -c "wget -qO- http://127.0.0.1:$STA
 start_xotpeer third connect 127.0.0.1:1998 --timeout 5 wait-eof
 wait_xotpeer third
 ms=$(sed -n 's/^eof after_ms=\([0-9]*\).*/\1/p' /tmp/third.out)
-within "the connection over xot_max_connections was closed" "${ms:-9999}" 0 500
+within "the connection over xot_max_connections was closed" "${ms:-9999}" 0 950
 wait_xotpeer idle1
 wait_xotpeer idle2
 expect_eq "xot_failures[limit]" $((before + 1)) "$(failures limit)"
