@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -24,6 +25,11 @@
 #include "stats.h"
 
 #define EXIT_CONFIG 2
+
+/* The system-wide config file; meson passes <sysconfdir>/x25lo/config.json. */
+#ifndef X25LO_SYSTEM_CONFIG
+#define X25LO_SYSTEM_CONFIG "/etc/x25lo/config.json"
+#endif
 
 struct options {
 	const char *config_path;
@@ -48,8 +54,9 @@ static void usage(FILE *out)
 		"             [-help]\n"
 		"Relay X.25 calls between local AF_X25 programs through ARPHRD_X25 TUN devices.\n"
 		"\n"
-		"  -config FILE     goxot config.json to read (default: config.json in the working directory);\n"
-		"                   only its \"tun-loopback\" section is used\n"
+		"  -config FILE     goxot config.json to read; only its \"tun-loopback\" section is used (default:\n"
+		"                   config.json in the working directory if it exists, else\n"
+		"                   " X25LO_SYSTEM_CONFIG ")\n"
 		"  -trace           log one line per packet: <src>><dst> <TYPE> <HEX>\n"
 		"  -stats-port N    HTTP stats port (overrides stats-port in the config; 0 disables)\n"
 		"  -pcap FILE       capture every frame read or written (overrides \"pcap\" in the config)\n"
@@ -62,6 +69,28 @@ static void usage(FILE *out)
 		"TERM/INT clear every call and remove the TUNs.\n");
 }
 
+/*
+ * The config file when the command line names none: config.json in the working directory if
+ * it is there (goxot's tools read it there), else X25LO_SYSTEM_CONFIG, <sysconfdir>/x25lo/
+ * config.json from meson (/etc/x25lo/config.json for a /usr build, a package's). Chosen once:
+ * reloads read the same file. A name that is there in any form (an unreadable file, a dangling
+ * link) is taken, so that loading it says what is wrong with it. NULL, with a message naming
+ * both paths, when neither is there.
+ */
+static const char *default_config_path(void)
+{
+	static const char *const candidates[] = {"config.json", X25LO_SYSTEM_CONFIG};
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+		if (lstat(candidates[i], &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+			return candidates[i];
+	}
+	log_error("no config file: neither config.json in the working directory nor %s exists; "
+		  "pass -config FILE, or create one of them", X25LO_SYSTEM_CONFIG);
+	return NULL;
+}
+
 static int parse_options(int argc, char **argv, struct options *opts)
 {
 	static const struct option longopts[] = {
@@ -72,7 +101,7 @@ static int parse_options(int argc, char **argv, struct options *opts)
 	};
 	int c;
 
-	*opts = (struct options){.config_path = "config.json", .stats_port = -1};
+	*opts = (struct options){.stats_port = -1};
 	while ((c = getopt_long_only(argc, argv, "h", longopts, NULL)) != -1) {
 		char *end;
 		long port;
@@ -117,6 +146,8 @@ static int parse_options(int argc, char **argv, struct options *opts)
 		fprintf(stderr, "x25lo: unexpected argument \"%s\"; give one config file\n", argv[optind]);
 		return EXIT_CONFIG;
 	}
+	if (!opts->config_path && !(opts->config_path = default_config_path()))
+		return EXIT_CONFIG;
 	return 0;
 }
 
