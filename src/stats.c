@@ -14,112 +14,11 @@
 #include "log.h"
 #include "pcap.h"
 #include "relay.h"
+#include "text.h"
 #include "xot.h"
 
 /* The SIGUSR1 dump lists at most this many calls, so a full table cannot flood the log. */
 #define DUMP_MAX_CALLS 1000
-
-/* ---- small growing text buffer (no per-call allocations while rendering big tables) ---- */
-
-struct text {
-	char *p;
-	size_t len, cap;
-	bool oom;
-	bool fixed; /* p is the caller's buffer of cap bytes: running out sets oom instead of growing */
-};
-
-static bool text_reserve(struct text *t, size_t more)
-{
-	size_t cap = t->cap ? t->cap : 4096;
-	char *p;
-
-	if (t->oom)
-		return false;
-	if (t->len + more + 1 <= t->cap)
-		return true;
-	if (t->fixed) {
-		t->oom = true;
-		return false;
-	}
-	while (cap < t->len + more + 1)
-		cap *= 2;
-	p = realloc(t->p, cap);
-	if (!p) {
-		t->oom = true;
-		return false;
-	}
-	t->p = p;
-	t->cap = cap;
-	return true;
-}
-
-static void text_add(struct text *t, const char *s, size_t n)
-{
-	if (!text_reserve(t, n))
-		return;
-	memcpy(t->p + t->len, s, n);
-	t->len += n;
-	t->p[t->len] = '\0';
-}
-
-static void text_puts(struct text *t, const char *s)
-{
-	text_add(t, s, strlen(s));
-}
-
-X25LO_PRINTF(2, 3) static void text_printf(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	size_t room;
-	int n;
-
-	if (!text_reserve(t, 64))
-		return;
-	/* Usually fits in what is left: format once, grow and retry only when it did not. */
-	room = t->cap - t->len;
-	va_start(ap, fmt);
-	n = vsnprintf(t->p + t->len, room, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= room) {
-		if (!text_reserve(t, (size_t)n))
-			return;
-		va_start(ap, fmt);
-		vsnprintf(t->p + t->len, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-	}
-	t->len += (size_t)n;
-}
-
-/* Hand the text over (NULL when memory ran out at any point). */
-static char *text_finish(struct text *t)
-{
-	if (t->oom || !text_reserve(t, 0)) {
-		free(t->p);
-		return NULL;
-	}
-	return t->p;
-}
-
-/* A JSON string literal; bounded input (names, addresses). */
-static void text_json_string(struct text *t, const char *s, size_t max)
-{
-	text_add(t, "\"", 1);
-	for (size_t i = 0; i < max && s[i]; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\') {
-			char esc[2] = {'\\', (char)c};
-			text_add(t, esc, 2);
-		} else if (c < 0x20) {
-			text_printf(t, "\\u%04x", c);
-		} else {
-			text_add(t, (const char *)&c, 1);
-		}
-	}
-	text_add(t, "\"", 1);
-}
 
 /* A Prometheus label value: escape backslash, double quote and newline. */
 static void text_label_value(struct text *t, const char *s, size_t max)
@@ -492,37 +391,34 @@ char *stats_render_metrics(const struct relay *relay)
 
 /* ---- /sessions ---- */
 
-static void hex_bytes(struct text *t, const uint8_t *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		char h[2] = {digits[p[i] >> 4], digits[p[i] & 0x0F]};
-		text_add(t, h, 2);
-	}
-}
-
-static void session_facilities(struct text *t, const struct call *c)
+void stats_facilities_json(struct text *t, const uint8_t *fac, size_t len)
 {
 	struct x25_facility_summary f;
-	size_t len = c->facilities_len < sizeof(c->facilities) ? c->facilities_len : sizeof(c->facilities);
 
 	text_puts(t, "{\"raw\": \"");
-	hex_bytes(t, c->facilities, len);
+	text_hex(t, fac, len);
 	text_puts(t, "\"");
-	if (packet_parse_facilities(c->facilities, len, &f) < 0) {
+	if (packet_parse_facilities(fac, len, &f) < 0) {
 		text_puts(t, ", \"malformed\": true}");
 		return;
 	}
 	/* Sizes are sent as log2 (docs/linux-x25.md §2.4); show bytes. */
-	if (f.pacsize_in > 0 && f.pacsize_in < 16)
-		text_printf(t, ", \"packet_size_in\": %u", 1u << f.pacsize_in);
-	if (f.pacsize_out > 0 && f.pacsize_out < 16)
-		text_printf(t, ", \"packet_size_out\": %u", 1u << f.pacsize_out);
-	if (f.winsize_in > 0)
-		text_printf(t, ", \"window_in\": %d", f.winsize_in);
-	if (f.winsize_out > 0)
-		text_printf(t, ", \"window_out\": %d", f.winsize_out);
+	if (f.pacsize_in > 0 && f.pacsize_in < 16) {
+		text_puts(t, ", \"packet_size_in\": ");
+		text_u64(t, 1u << f.pacsize_in);
+	}
+	if (f.pacsize_out > 0 && f.pacsize_out < 16) {
+		text_puts(t, ", \"packet_size_out\": ");
+		text_u64(t, 1u << f.pacsize_out);
+	}
+	if (f.winsize_in > 0) {
+		text_puts(t, ", \"window_in\": ");
+		text_u64(t, (uint64_t)f.winsize_in);
+	}
+	if (f.winsize_out > 0) {
+		text_puts(t, ", \"window_out\": ");
+		text_u64(t, (uint64_t)f.winsize_out);
+	}
 	if (f.reverse >= 0)
 		text_printf(t, ", \"reverse_charging\": %s", (f.reverse & 0x01) ? "true" : "false");
 	if (f.throughput >= 0)
@@ -530,21 +426,26 @@ static void session_facilities(struct text *t, const struct call *c)
 	text_puts(t, "}");
 }
 
-static void session_leg(struct text *t, const struct leg *l)
+void stats_leg_port_json(struct text *t, const struct port *port)
 {
-	if (l->port && l->port->kind == PORT_XOT) {
+	if (port && port->kind == PORT_XOT) {
 		/* An XOT leg: its connection and the peer at the other end. */
 		text_puts(t, "{\"xot\": ");
-		text_json_string(t, l->port->name, sizeof(l->port->name));
+		text_json_string(t, port->name, sizeof(port->name));
 		text_puts(t, ", \"peer\": ");
-		text_json_string(t, xot_peer_text(l->port), 256);
+		text_json_string(t, xot_peer_text(port), 256);
 	} else {
 		text_puts(t, "{\"tun\": ");
-		if (l->port)
-			text_json_string(t, l->port->name, sizeof(l->port->name));
+		if (port)
+			text_json_string(t, port->name, sizeof(port->name));
 		else
 			text_puts(t, "null");
 	}
+}
+
+static void session_leg(struct text *t, const struct leg *l)
+{
+	stats_leg_port_json(t, l->port);
 	text_printf(t, ", \"lci\": %u, \"state\": \"%s\", \"packets_in\": %" PRIu64 ", \"bytes_in\": %" PRIu64 "}",
 		    l->lci, stats_leg_state_name(l->state), l->packets_in, l->bytes_in);
 }
@@ -561,7 +462,8 @@ static void session_json(struct text *t, const struct call *c, uint64_t now)
 	text_puts(t, ", \"called\": ");
 	text_json_string(t, c->called, sizeof(c->called));
 	text_puts(t, ", \"facilities\": ");
-	session_facilities(t, c);
+	stats_facilities_json(t, c->facilities,
+			      c->facilities_len < sizeof(c->facilities) ? c->facilities_len : sizeof(c->facilities));
 	text_puts(t, ", \"caller\": ");
 	session_leg(t, caller);
 	text_puts(t, ", \"callee\": ");

@@ -3,10 +3,12 @@
 #define X25LO_STATS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct relay;
 struct stats_server;
+struct text;
 
 /*
  * Start the HTTP server on bind_addr:port (numeric IPv4 or IPv6; port 0 picks a free port,
@@ -70,6 +72,19 @@ void stats_sessions_close(struct sessions_stream *s);
 /* The whole listing at once (tests, small tables); *total (if not NULL) gets the number of live calls. */
 char *stats_render_sessions_limited(const struct relay *relay, size_t limit, size_t *total);
 char *stats_render_sessions(const struct relay *relay);
+
+/*
+ * A facility field as /sessions shows it: {"raw": "<hex>", "packet_size_in": 128, ...}, the
+ * sizes in bytes, only what the field holds; {"raw": ..., "malformed": true} when it does not parse.
+ */
+void stats_facilities_json(struct text *t, const uint8_t *fac, size_t len);
+
+/*
+ * The start of a call leg's object, its port: {"tun": "tunlb0" (null once that TUN is gone),
+ * or {"xot": "xot3", "peer": "192.0.2.1:1998". The caller adds the rest and the brace.
+ */
+struct port;
+void stats_leg_port_json(struct text *t, const struct port *port);
 
 /* SIGUSR1: one-shot dump of live calls and counters to the log (log_msg lines); flushes the capture. */
 void stats_log_dump(const struct relay *relay);
