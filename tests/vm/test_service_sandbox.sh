@@ -7,7 +7,7 @@
 #  - READY=1 comes once, after the "link operational" line of every TUN is in the log;
 #  - the process runs as x25lo with CAP_NET_ADMIN alone (also inheritable: capset is denied,
 #    which x25lo says), nothing ambient, no_new_privs, a seccomp filter; every line of its log
-#    has a priority prefix and no timestamp;
+#    has a priority prefix and no timestamp, and none is a warning or an error;
 #  - calls work, the stats server answers; STATUS= says a call is active (5 s timer); the
 #    capture in the unit's LogsDirectory rotates (files the user's own, mode 0640);
 #  - a saved config that adds a route (a reload by itself): RELOADING=1, then READY=1 once the
@@ -219,6 +219,10 @@ bad=$(grep -v -e '^<[3467]>' -e '^Stats server listening' -e '^unit_sandbox: ' "
 [ -z "$bad" ] || fail "log lines without a priority: $bad"
 grep -qE '^<[0-9]>[0-9]{4}/[0-9]{2}/[0-9]{2} ' "$X25LO_LOG" && fail "a timestamp under the journal"
 note "log priorities: $(sed -n 's/^<\([0-9]\)>.*/\1/p' "$X25LO_LOG" | sort | uniq -c | tr -s ' \n' ' ')"
+# Nothing the sandbox denies may cost a warning (a chown of x25lo's own file did).
+if grep -E '^<[34]>' "$X25LO_LOG"; then
+	fail "warnings or errors under the unit's sandbox (above)"
+fi
 
 # --- Stop ----------------------------------------------------------------------------------
 kill "$HELD_PID"
