@@ -4,7 +4,7 @@
 # no mismatch, and /varz and /metrics count exactly the calls made. A wildcard listener gets
 # calls too (one to a subaddress of 127002 only it can take). While a call is up, /sessions
 # shows its XOT leg with the peer's address, and x25lo's end has TCP keepalive; the SIGUSR1
-# dump has the XOT and per-peer lines. An XOT caller without flow facilities is
+# dump has the XOT and per-peer lines; the capture holds the XOT frames too. An XOT caller without flow facilities is
 # injected with the X.25 defaults made explicit, so a listener with larger own facilities
 # agrees on 128/2 with it, and the CALL ACCEPTED says so. -trace names every relayed packet.
 # Modulo: a TUN's is fixed; a call whose GFI says the other modulo is refused with 0x21
@@ -22,7 +22,8 @@
 STATS_PORT=8004
 LISTEN='"xot_listen": "127.0.0.1:1998", "xot_allow": ["127.0.0.0/8"]'
 write_config '"127001","127002"' "$LISTEN"
-start_x25lo_xot 2 -trace
+rm -f /tmp/x25.pcapng
+start_x25lo_xot 2 -trace -pcap /tmp/x25.pcapng
 wait_stats_server
 
 # --- load: x25stress XOT callers to an AF_X25 receiver ---
@@ -74,6 +75,17 @@ log_has "Stats dump: xot connections open 0, peers 1, sessions opened $made clos
 log_has "Stats dump: xot peer 127.0.0.1 active 0, connections in $made out 0, calls in $made out 0, packets " ||
 	fail "the dump's peer line: $(grep -F 'Stats dump: xot peer' "$X25LO_LOG")"
 log_has ", failures 0" || fail "the dump counts failures for 127.0.0.1"
+# The capture holds every frame of the TUNs and of the XOT connections (one interface "xot").
+frames=0
+for port in tunlb0 tunlb1 xot; do
+	frames=$((frames + $(varz_value interface_packets_received $port) + $(varz_value interface_packets_sent $port)))
+done
+log_has "Stats dump: packet capture holds $frames frames (flushed)" ||
+	fail "the capture should hold $frames frames: $(grep -F 'packet capture holds' "$X25LO_LOG" | tail -n 1)"
+records=$(od -An -v -tu4 -w4 /tmp/x25.pcapng | awk '
+	{ w[n++] = $1 }
+	END { i = 0; while (i < n) { if (w[i] == 6) epb++; if (w[i] == 1) idb++; i += w[i + 1] / 4 } print epb, idb }')
+expect_eq "pcapng records and interfaces (tunlb0, tunlb1, xot)" "$frames 3" "$records"
 # Every relayed packet is traced under its type (the XOT header must not clobber it).
 log_has "tunlb1>xot" || fail "no trace line of a packet relayed from tunlb1 to XOT"
 grep -q "tunlb1>xot[0-9]* DATA " "$X25LO_LOG" || fail "no DATA traced from tunlb1 to XOT"
@@ -81,7 +93,7 @@ grep -q "tunlb1>xot[0-9]* DATA " "$X25LO_LOG" || fail "no DATA traced from tunlb
 
 # --- a wildcard listener ---
 start_listener '*' wild --print-call
-x25stress --xot 127.0.0.1:1998 -N 2 -d 127002,127002 -T 1 -n 0 -l 1000 -b 0 --strict >/tmp/wsend.out 2>&1 ||
+x25stress --xot 127.0.0.1:1998 -N 1 -d 127002,127002 -T 1 -n 0 -l 1000 -b 0 --strict >/tmp/wsend.out 2>&1 ||
 	fail "XOT calls to the wildcard listener: $(cat /tmp/wsend.out)"
 wmade=$(summary_field /tmp/wsend.out "Calls Made")
 [ "${wmade:-0}" -gt 0 ] || fail "no calls to the wildcard listener"
@@ -133,7 +145,7 @@ stop_x25lo
 write_config '"127001","127002"' "$LISTEN, \"extended\": true"
 start_x25lo_xot 2
 start_af_receiver krecv 127002 -W 127 -P 4096
-x25stress --xot 127.0.0.1:1998 -N 2 -d 127002,127002 -T 2 -n 0 -l 8192 -W 100 -P 1024 -b 0 --messages 2 \
+x25stress --xot 127.0.0.1:1998 -N 1 -d 127002,127002 -T 2 -n 0 -l 4096 -W 100 -P 1024 -b 0 --messages 2 \
 	--strict >/tmp/xsend.out 2>&1 || fail "modulo-128 XOT callers: $(cat /tmp/xsend.out)"
 expect_summary /tmp/xsend.out "Data Mismatches" 0
 expect_summary /tmp/xsend.out "Window Size Negotiated (In)" "Min: 100, Max: 100"
@@ -156,7 +168,7 @@ x25stress -r --xot "[::1]:1999" >/tmp/recv6.out 2>&1 &
 recv6=$!
 wait_for "the IPv6 XOT receiver" 100 grep -q "^Receiver listening for X.25 calls" /tmp/recv6.out
 for caller in "[::1]:1998" "127.0.0.1:1998"; do
-	x25stress --xot "$caller" -N 2 -d 127002,127002 -T 1 -n 0 -l 1000 -b 0 --strict >/tmp/v6.out 2>&1 ||
+	x25stress --xot "$caller" -N 1 -d 127002,127002 -T 1 -n 0 -l 1000 -b 0 --strict >/tmp/v6.out 2>&1 ||
 		fail "XOT callers from $caller: $(cat /tmp/v6.out)"
 done
 x25test call 999001 -s 127001 --sizes 16 --hold --ready-file /tmp/held6.ready </dev/null >/tmp/held6.out 2>&1 &
