@@ -30,6 +30,8 @@ static const struct {
 static int add_families(scmp_filter_ctx ctx, char *list)
 {
 	for (char *name = strtok(list, ", "); name; name = strtok(NULL, ", ")) {
+		/* Spelled out: SCMP_A0() leaves datum_b to be zeroed, which clang's -Wextra objects to. */
+		struct scmp_arg_cmp first_is = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = 0, .datum_b = 0};
 		size_t i = 0;
 		int rc;
 
@@ -39,8 +41,8 @@ static int add_families(scmp_filter_ctx ctx, char *list)
 			fprintf(stderr, "unit_sandbox: unknown address family %s\n", name);
 			return -1;
 		}
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i].family));
+		first_is.datum_a = (scmp_datum_t)families[i].family;
+		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, &first_is);
 		if (rc < 0) {
 			fprintf(stderr, "unit_sandbox: socket(%s): %s\n", name, strerror(-rc));
 			return -1;
