@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "callrec.h"
 #include "lci.h"
 #include "log.h"
 #include "port.h"
@@ -25,11 +26,28 @@ static struct relay *relay_of(const struct call *call)
 	return call->leg[LEG_CALLEE].port->relay;
 }
 
+/*
+ * The call's end is decided: by a side's CLEAR, a timer, a failure, a shutdown. The first
+ * decision wins; it is what the call's record says (docs/call-records.md).
+ */
+static void call_ends(struct call *call, enum call_end why, uint8_t side, uint8_t cause, uint8_t diag)
+{
+	if (call->end != CALL_END_NONE)
+		return;
+	call->end = (uint8_t)why;
+	call->end_side = side;
+	call->end_cause = cause;
+	call->end_diag = diag;
+	call->ended_ms = loop_now_ms();
+}
+
 /* The call's memory is its callee port's: a TUN's slot table, or an XOT connection. */
 static void call_free(struct relay *relay, struct call *call)
 {
 	struct port *owner = call->leg[LEG_CALLEE].port;
 
+	if (relay->callrec)
+		callrec_call_ended(relay->callrec, call);
 	timer_cancel(&call->setup);
 	set_state(call, relay, CALL_FREE);
 	owner->ops->call_freed(owner, call);
@@ -97,6 +115,7 @@ static void leg_clear_expired(void *ctx)
 		break;
 	case UNSENT_NONE:
 		relay->counters.clear_timeouts++;
+		leg->clear_timed_out = true;
 		break;
 	}
 	leg_release(leg);
@@ -126,11 +145,12 @@ static struct port *leg_clear(struct leg *leg, uint8_t cause, uint8_t diag, uint
 	return sent && packet && len >= 5 ? leg->port : NULL;
 }
 
-void call_leg_lost(struct leg *leg, uint8_t cause, uint8_t diag)
+void call_leg_lost(struct leg *leg, uint8_t cause, uint8_t diag, enum call_end why)
 {
 	struct call *call = leg->call;
 	struct relay *relay = relay_of(call);
 
+	call_ends(call, why, leg->side, cause, diag);
 	leg_release(leg);
 	leg_clear(&call->leg[!leg->side], cause, diag, NULL, 0);
 	call_legs_changed(relay, call);
@@ -155,6 +175,7 @@ static void call_lost(struct relay *relay, struct call *call, const struct leg *
 		relay->write_failed_log_ms = now;
 		relay->write_failed_unlogged = 0;
 	}
+	call_ends(call, CALL_END_WRITE_FAILED, failed->side, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_NONE);
 	leg_clear(&call->leg[LEG_CALLER], X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_NONE, NULL, 0);
 	leg_clear(&call->leg[LEG_CALLEE], X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_NONE, NULL, 0);
 	call_legs_changed(relay, call);
@@ -189,15 +210,19 @@ static void call_setup_expired(void *ctx)
 	struct relay *relay = relay_of(call);
 
 	relay->counters.call_timeouts++;
+	call_ends(call, CALL_END_SETUP_TIMEOUT, LEG_CALLEE, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_TIMER_EXPIRED_CALL);
 	leg_clear(&call->leg[LEG_CALLER], X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_TIMER_EXPIRED_CALL, NULL, 0);
 	leg_clear(&call->leg[LEG_CALLEE], X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_TIMER_EXPIRED_CALL, NULL, 0);
 	call_legs_changed(relay, call);
 }
 
-static struct port *refuse_call(struct port *origin, uint16_t lci, uint8_t cause, uint8_t diag, uint64_t *counter)
+struct port *call_refuse(struct port *origin, const struct x25_packet *pkt, const struct port *target,
+			 uint8_t cause, uint8_t diag, uint64_t *counter, enum call_end why)
 {
 	(*counter)++;
-	port_send_clear(origin, lci, cause, diag);
+	port_send_clear(origin, pkt->lci, cause, diag);
+	if (origin->relay->callrec)
+		callrec_refused(origin->relay->callrec, origin, pkt, target, why, cause, diag);
 	return NULL;
 }
 
@@ -216,6 +241,8 @@ void call_start(struct relay *relay, struct call *call, struct port *caller, uin
 	call->facilities_len = (uint8_t)(fields->fac_len < sizeof(call->facilities) ? fields->fac_len
 										   : sizeof(call->facilities));
 	memcpy(call->facilities, pkt->data + fields->fac_off, call->facilities_len);
+	call->cud_len = (uint16_t)(fields->cud_len < UINT16_MAX ? fields->cud_len : UINT16_MAX);
+	memcpy(call->cud, pkt->data + fields->cud_off, fields->cud_len < CALL_CUD_KEPT ? fields->cud_len : CALL_CUD_KEPT);
 	call->started_ms = loop_now_ms();
 	timer_init(&call->setup, call_setup_expired, call);
 }
@@ -227,6 +254,7 @@ struct port *call_deliver(struct relay *relay, struct call *call, uint8_t *packe
 	if (!port_forward(callee, packet, len)) {
 		/* The callee got nothing: its side is free at once, the caller learns now. */
 		relay->counters.calls_refused_write_failed++;
+		call_ends(call, CALL_END_INJECT_FAILED, LEG_CALLEE, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_NONE);
 		leg_release(callee);
 		leg_clear(&call->leg[LEG_CALLER], X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_NONE, NULL, 0);
 		call_legs_changed(relay, call);
@@ -249,12 +277,12 @@ struct port *call_request_from(struct port *origin, const struct x25_packet *pkt
 
 	if (packet_parse_call(pkt, &fields, &why) < 0) {
 		log_trace("%s: CALL REQUEST on LCI %u is malformed (%s); clearing it", origin->name, pkt->lci, why);
-		return refuse_call(origin, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_INVALID_PACKET,
-				   &relay->counters.calls_malformed);
+		return call_refuse(origin, pkt, NULL, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_INVALID_PACKET,
+				   &relay->counters.calls_malformed, CALL_END_MALFORMED);
 	}
 	if (relay->shutting_down)
-		return refuse_call(origin, pkt->lci, X25_CAUSE_OUT_OF_ORDER, X25_DIAG_NONE,
-				   &relay->counters.calls_refused_no_target);
+		return call_refuse(origin, pkt, NULL, X25_CAUSE_OUT_OF_ORDER, X25_DIAG_NONE,
+				   &relay->counters.calls_refused_no_target, CALL_END_SHUTDOWN);
 	if (origin->kind == PORT_TUN) {
 		/* A local program's call: to a local address, or over XOT (docs/xot.md, "Routing"). */
 		server = target_server(relay, fields.called);
@@ -265,23 +293,23 @@ struct port *call_request_from(struct port *origin, const struct x25_packet *pkt
 		/* A call from XOT goes to the local address it calls, as the kernel routes a local one. */
 		target = target_for_called(relay, fields.called);
 		if (!target)
-			return refuse_call(origin, pkt->lci, X25_CAUSE_NOT_OBTAINABLE, X25_DIAG_NO_ROUTE,
-					   &relay->counters.calls_refused_no_target);
+			return call_refuse(origin, pkt, NULL, X25_CAUSE_NOT_OBTAINABLE, X25_DIAG_NO_ROUTE,
+					   &relay->counters.calls_refused_no_target, CALL_END_NO_TARGET);
 	}
 	if (!target)
-		return refuse_call(origin, pkt->lci, X25_CAUSE_OUT_OF_ORDER, X25_DIAG_NONE,
-				   &relay->counters.calls_refused_no_target);
+		return call_refuse(origin, pkt, NULL, X25_CAUSE_OUT_OF_ORDER, X25_DIAG_NONE,
+				   &relay->counters.calls_refused_no_target, CALL_END_NO_TARGET);
 	/* Sequence numbering is end to end: never translate between modulo 8 and 128 (docs/linux-x25.md §7 rule 10). */
 	if (target->port.extended != origin->extended ||
 	    (pkt->gfi & X25_GFI_MODULO_MASK) != (target->port.extended ? X25_GFI_MODULO128 : X25_GFI_MODULO8))
-		return refuse_call(origin, pkt->lci, X25_CAUSE_INCOMPATIBLE_DESTINATION, X25_DIAG_NONE,
-				   &relay->counters.calls_refused_modulo);
+		return call_refuse(origin, pkt, &target->port, X25_CAUSE_INCOMPATIBLE_DESTINATION, X25_DIAG_NONE,
+				   &relay->counters.calls_refused_modulo, CALL_END_MODULO);
 	lci = lci_alloc(target, &target->port == origin ? pkt->lci : 0);
 	if (lci == 0) {
 		log_trace("%s: no free LCI in %u-%u for a call from %s; clearing it", target->port.name,
 			  target->lci_start, target->lci_end, origin->name);
-		return refuse_call(origin, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_NO_LCI_AVAILABLE,
-				   &relay->counters.calls_refused_no_lci);
+		return call_refuse(origin, pkt, &target->port, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_NO_LCI_AVAILABLE,
+				   &relay->counters.calls_refused_no_lci, CALL_END_NO_LCI);
 	}
 	call = lci_call_slot(target, lci);
 	target->calls_in_use++;
@@ -322,12 +350,16 @@ static struct port *lci_reused(struct leg *leg, const struct x25_packet *pkt, ui
 		relay->lci_reuse_log_ms = now;
 		relay->lci_reuse_unlogged = 0;
 	}
+	call_ends(call, CALL_END_LCI_REUSED, leg->side, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_LCI_REUSED);
 	leg_release(leg);
 	leg_clear(peer, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_LCI_REUSED, NULL, 0);
 	call_legs_changed(relay, call);
 	if (kernel_chosen) {
 		port_send_clear(port, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_LCI_REUSED);
 		port_send_clear(port, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_LCI_REUSED);
+		if (relay->callrec)
+			callrec_refused(relay->callrec, port, pkt, NULL, CALL_END_LCI_REUSED, X25_CAUSE_NETWORK_CONGESTION,
+					X25_DIAG_LCI_REUSED);
 		return NULL;
 	}
 	return call_request_from(port, pkt, packet);
@@ -342,6 +374,7 @@ static struct port *clear_received(struct leg *leg, struct leg *peer, const stru
 
 	if (packet_clear_cause(pkt, &cause, &diag) == 0)
 		relay->counters.causes_received[cause]++;
+	call_ends(leg->call, CALL_END_CLEARED, leg->side, cause, diag);
 	if (leg->state == LEG_CLEARING) {
 		/* Clear collision: the kernel disconnects on our CLEAR; nothing to confirm. */
 		leg_release(leg);
@@ -360,6 +393,25 @@ static struct port *clear_received(struct leg *leg, struct leg *peer, const stru
 	relayed_to = leg_clear(peer, cause, diag, packet, pkt->len);
 	call_legs_changed(relay, leg->call);
 	return relayed_to;
+}
+
+/* The callee's CALL ACCEPTED: its packet and window sizes, for the record's negotiated values. */
+static void call_accepted(struct call *call, const struct x25_packet *pkt)
+{
+	const uint8_t *p = pkt->data;
+	struct x25_facility_summary f;
+	size_t fac;
+
+	call->connected_ms = loop_now_ms();
+	/* Past the address block to the facility field; a CALL ACCEPTED may end anywhere after its header. */
+	fac = PKT_HEADER_LEN + 1 + ((size_t)(p[PKT_HEADER_LEN] & 0x0F) + (p[PKT_HEADER_LEN] >> 4) + 1) / 2;
+	if (pkt->len <= PKT_HEADER_LEN || fac >= pkt->len || fac + 1 + p[fac] > pkt->len ||
+	    packet_parse_facilities(p + fac + 1, p[fac], &f) < 0)
+		return;
+	call->accepted[0] = (uint8_t)f.pacsize_in;
+	call->accepted[1] = (uint8_t)f.pacsize_out;
+	call->accepted[2] = (uint8_t)f.winsize_in;
+	call->accepted[3] = (uint8_t)f.winsize_out;
 }
 
 struct port *call_packet_received(struct leg *leg, const struct x25_packet *pkt, uint8_t *packet)
@@ -395,6 +447,7 @@ struct port *call_packet_received(struct leg *leg, const struct x25_packet *pkt,
 		timer_cancel(&call->setup);
 		set_state(call, relay, CALL_CONNECTED);
 		relay->counters.calls_connected++;
+		call_accepted(call, pkt);
 		return relay_packet(peer, packet, pkt->len);
 	case PKT_DATA:
 	case PKT_RR:
@@ -463,6 +516,8 @@ unsigned call_forget_tun(struct tun *t, uint8_t cause, bool forget_peers)
 			continue;
 		call = leg->call;
 		peer = &call->leg[!leg->side];
+		call_ends(call, relay->shutting_down ? CALL_END_SHUTDOWN : forget_peers ? CALL_END_TUN_REMOVED : CALL_END_LINK_LOST,
+			  leg->side, cause, X25_DIAG_NONE);
 		leg_release(leg);
 		if (peer->port == &t->port) {
 			/* Single route: the peer socket died with the same link. */
@@ -496,6 +551,8 @@ unsigned call_forget_tun(struct tun *t, uint8_t cause, bool forget_peers)
 
 		if (call->state == CALL_FREE)
 			continue;
+		call_ends(call, relay->shutting_down ? CALL_END_SHUTDOWN : CALL_END_TUN_REMOVED, LEG_CALLEE, cause,
+			  X25_DIAG_NONE);
 		leg_release(&call->leg[LEG_CALLER]);
 		leg_release(&call->leg[LEG_CALLEE]);
 		call_legs_changed(relay, call);
@@ -516,6 +573,7 @@ unsigned call_clear_all(struct relay *relay, uint8_t cause, uint8_t diag)
 			struct leg *leg = t->legs[lci];
 
 			if (leg && leg->state == LEG_OPEN) {
+				call_ends(leg->call, CALL_END_SHUTDOWN, leg->side, cause, diag);
 				leg_clear(leg, cause, diag, NULL, 0);
 				call_legs_changed(relay, leg->call);
 			}
@@ -526,6 +584,7 @@ unsigned call_clear_all(struct relay *relay, uint8_t cause, uint8_t diag)
 		struct leg *leg = xot_slot_leg(relay, i);
 
 		if (leg && leg->state == LEG_OPEN) {
+			call_ends(leg->call, CALL_END_SHUTDOWN, leg->side, cause, diag);
 			leg_clear(leg, cause, diag, NULL, 0);
 			call_legs_changed(relay, leg->call);
 		}

@@ -36,6 +36,7 @@ struct leg {
 	uint8_t side;   /* LEG_CALLER or LEG_CALLEE */
 	uint8_t unsent; /* enum leg_unsent, while CLEARING */
 	uint8_t cause, diag;           /* of the CLEAR sent (or owed) while CLEARING */
+	bool clear_timed_out;          /* freed by the clear timer, never confirmed (for the call record) */
 	uint64_t packets_in, bytes_in; /* read from this leg's kernel */
 	struct timer clearing;         /* while CLEARING: confirmation wait, or the retry of what is unsent */
 };
@@ -48,6 +49,36 @@ enum call_state {
 	CALL_STATE_COUNT
 };
 
+/*
+ * Why a call ended, or why x25lo refused it, as its call record says (docs/call-records.md):
+ * the first decision wins. x25lo's own reasons name the leg they concern in end_side.
+ */
+enum call_end {
+	CALL_END_NONE,           /* not decided yet */
+	CALL_END_CLEARED,        /* end_side sent CLEAR REQUEST */
+	CALL_END_SETUP_TIMEOUT,  /* no CALL ACCEPTED within call_timeout_ms */
+	CALL_END_WRITE_FAILED,   /* a packet of the call could not be written to end_side */
+	CALL_END_LINK_LOST,      /* end_side's TUN lost its link (restart, interface down) */
+	CALL_END_TUN_REMOVED,    /* end_side's TUN was removed (route removed, interface gone, TUN failed) */
+	CALL_END_SHUTDOWN,       /* x25lo is stopping */
+	CALL_END_LCI_REUSED,     /* end_side's kernel sent a new CALL REQUEST on the call's LCI */
+	CALL_END_XOT_DNS,        /* the XOT server's name did not resolve */
+	CALL_END_XOT_REFUSED,    /* the XOT peer refused the TCP connection */
+	CALL_END_XOT_UNREACHABLE,
+	CALL_END_XOT_TIMEOUT,    /* no TCP connection within xot_connect_timeout_ms */
+	CALL_END_XOT_CLOSED,     /* the XOT peer closed or reset the connection */
+	CALL_END_XOT_PROTOCOL,   /* the XOT peer broke the framing */
+	/* Refused: the CALL REQUEST never reached a callee. */
+	CALL_END_NO_TARGET,
+	CALL_END_NO_LCI,
+	CALL_END_MODULO,
+	CALL_END_MALFORMED,
+	CALL_END_INJECT_FAILED,  /* the INCOMING CALL could not be written */
+	CALL_END_COUNT
+};
+
+#define CALL_CUD_KEPT 16 /* call user data kept for the record: X.25's basic field (no fast select) */
+
 struct call {
 	struct leg leg[2]; /* [LEG_CALLER] = where the CALL REQUEST left, [LEG_CALLEE] = injected */
 	uint8_t state;     /* enum call_state */
@@ -56,6 +87,12 @@ struct call {
 	uint8_t facilities_len;
 	uint64_t started_ms;
 	struct timer setup; /* while SETUP */
+	/* For the call record: how it ended (enum call_end, the leg concerned, the cause sent or received). */
+	uint8_t end, end_side, end_cause, end_diag;
+	uint8_t accepted[4];        /* CALL ACCEPTED's packet sizes (log2) in/out, windows in/out; 0 = absent */
+	uint16_t cud_len;           /* call user data in the CALL REQUEST; the first CALL_CUD_KEPT bytes: */
+	uint8_t cud[CALL_CUD_KEPT];
+	uint64_t connected_ms, ended_ms; /* loop clock; 0 = never */
 };
 
 /*
@@ -73,6 +110,13 @@ struct port *call_request_from(struct port *origin, const struct x25_packet *pkt
 struct port *call_request_received(struct tun *origin, const struct x25_packet *pkt, uint8_t *packet);
 
 /*
+ * x25lo refuses pkt, a CALL REQUEST read from origin: CLEAR with cause and diag, counter
+ * counted, a call record (why; target is where the call would have gone, if chosen). NULL.
+ */
+struct port *call_refuse(struct port *origin, const struct x25_packet *pkt, const struct port *target,
+			 uint8_t cause, uint8_t diag, uint64_t *counter, enum call_end why);
+
+/*
  * For a port that holds the memory of the calls it is callee of (an XOT connection): start
  * call, its legs on caller/caller_lci and callee/callee_lci, from its CALL REQUEST; then
  * deliver that packet to the callee (returns the callee's port, or NULL when it could not be
@@ -85,9 +129,9 @@ struct port *call_deliver(struct relay *relay, struct call *call, uint8_t *packe
 
 /*
  * The far end of leg is gone without a packet (an XOT connection closed or failed): forget
- * leg, clear the call's other side with cause and diag.
+ * leg, clear the call's other side with cause and diag; why is the record's reason.
  */
-void call_leg_lost(struct leg *leg, uint8_t cause, uint8_t diag);
+void call_leg_lost(struct leg *leg, uint8_t cause, uint8_t diag, enum call_end why);
 
 /* A leg takes lci on port (port->ops->map). */
 void call_leg_open(struct leg *leg, struct call *call, struct port *port, uint16_t lci, uint8_t side);

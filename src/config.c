@@ -336,6 +336,22 @@ static int parse_pcap_path(struct parse_ctx *ctx, const char *key, json_t *value
 	return get_string(ctx, key, value, ctx->cfg.pcap_path, sizeof(ctx->cfg.pcap_path));
 }
 
+static int parse_call_records(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	return get_string(ctx, key, value, ctx->cfg.call_records, sizeof(ctx->cfg.call_records));
+}
+
+static int parse_call_records_journal(struct parse_ctx *ctx, const char *key, json_t *value)
+{
+	char d[80];
+
+	if (!json_is_boolean(value))
+		return fail(ctx, SECTION ".%s: expected true or false, got %s; write false to keep call records out of "
+			    "the journal", key, describe(value, d, sizeof(d)));
+	ctx->cfg.call_records_journal = json_is_true(value);
+	return 0;
+}
+
 static int parse_user(struct parse_ctx *ctx, const char *key, json_t *value)
 {
 	char *user = ctx->cfg.user;
@@ -657,6 +673,16 @@ static void format_bool(bool v, char *buf, size_t len)
 	snprintf(buf, len, "%s", v ? "true" : "false");
 }
 
+static void format_call_records(const struct config *cfg, char *buf, size_t len)
+{
+	format_json_string(cfg->call_records, buf, len);
+}
+
+static void format_call_records_journal(const struct config *cfg, char *buf, size_t len)
+{
+	format_bool(cfg->call_records_journal, buf, len);
+}
+
 static void format_unsigned(unsigned v, char *buf, size_t len)
 {
 	snprintf(buf, len, "%u", v);
@@ -798,6 +824,15 @@ static const struct config_key config_keys[] = {
 	    .doc = "Access-Control-Allow-Origin of the stats server's answers, for a browser dashboard on "
 		   "another origin. Empty (the default): no such header, so web pages in a local browser "
 		   "cannot read /varz and /sessions. goxot always sends \"*\"."),
+	KEY("call_records", call_records, .type = "string",
+	    .range = "file path, at most 255 bytes; \"journal\"; \"\" = off", .apply = APPLY_NOW,
+	    .doc = "Append one JSON line per ended or refused call to this file (docs/call-records.md), "
+		   "reopened on SIGHUP for logrotate; \"journal\" sends them to the journal only. The "
+		   "-call-records option overrides it."),
+	KEY("call_records_journal", call_records_journal, .type = "boolean", .range = "true, false",
+	    .apply = APPLY_NOW,
+	    .doc = "When stderr is the journal (under systemd), also send each call record to it with "
+		   "structured fields."),
 	KEY("xot_servers", xot_servers, .type = "boolean", .range = "true, false", .apply = APPLY_NOW,
 	    .doc = "Route calls to the prefixes of the top-level \"servers\" array (goxot's format) over XOT "
 		   "(docs/xot.md). Off by default, so a config shared with goxot's own XOT tools is left to "
@@ -916,6 +951,7 @@ void config_defaults(struct config *cfg)
 	cfg->call_timeout_ms = CONFIG_DEFAULT_CALL_TIMEOUT_MS;
 	cfg->clear_timeout_ms = CONFIG_DEFAULT_CLEAR_TIMEOUT_MS;
 	cfg->pcap_max_bytes = CONFIG_DEFAULT_PCAP_MAX_BYTES;
+	cfg->call_records_journal = true;
 	cfg->xot_max_connections = CONFIG_DEFAULT_XOT_MAX_CONNECTIONS;
 	cfg->xot_call_request_timeout_ms = CONFIG_DEFAULT_XOT_CALL_REQUEST_TIMEOUT_MS;
 	cfg->xot_connect_timeout_ms = CONFIG_DEFAULT_XOT_CONNECT_TIMEOUT_MS;
@@ -1190,8 +1226,8 @@ static void warn_if_others_can_write(const char *path)
 	char *slash;
 
 	if (stat(path, &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)))
-		log_warn("%s is writable by %s (mode %04o): whoever can write it chooses the routes, devices and "
-			 "capture file x25lo sets up; make it writable by its owner only (chmod go-w %s)",
+		log_warn("%s is writable by %s (mode %04o): whoever can write it chooses the routes, devices, "
+			 "capture and call records files x25lo sets up; make it writable by its owner only (chmod go-w %s)",
 			 path, (st.st_mode & S_IWOTH) ? "everyone" : "its group", (unsigned)(st.st_mode & 07777), path);
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
@@ -1287,6 +1323,13 @@ void config_print(FILE *out, const struct config *cfg)
 			cfg->pcap_max_bytes);
 	else
 		fprintf(out, "  pcap:           off\n");
+	if (cfg->call_records[0])
+		fprintf(out, "  call records:   %s%s\n", cfg->call_records,
+			strcmp(cfg->call_records, "journal") == 0 ? ""
+			: cfg->call_records_journal          ? " (and the journal under systemd)"
+							     : "");
+	else
+		fprintf(out, "  call records:   off\n");
 	if (cfg->xot_servers) {
 		fprintf(out, "  XOT routes:     %zu (kernel routes to %sxot)\n", cfg->nservers, cfg->device_prefix);
 		for (size_t i = 0; i < cfg->nservers; i++) {

@@ -60,6 +60,8 @@ struct config {
 	size_t pcap_max_bytes;
 	char user[33];               /* "" = keep the starting user (root), with CAP_NET_ADMIN only */
 	char stats_cors_origin[128]; /* "" = no Access-Control-Allow-Origin header */
+	char call_records[256];      /* call records file, "journal", or "" = off (docs/call-records.md) */
+	bool call_records_journal;   /* copy records to the journal when stderr is the journal */
 
 	/* XOT (docs/xot.md) */
 	bool xot_servers;            /* route goxot's "servers" prefixes over XOT */

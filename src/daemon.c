@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "call.h"
+#include "callrec.h"
 #include "kernel_x25.h"
 #include "link.h"
 #include "log.h"
@@ -376,6 +377,7 @@ void daemon_after_batch(void *ctx)
 		tun_free(t);
 	}
 	xot_after_batch(relay);
+	callrec_flush(relay->callrec); /* one write(2) for the batch's call records */
 	service_after_batch(); /* READY=1 when owed and every link is up */
 	if (relay->shutting_down && relay_channels_mapped(relay) == 0)
 		loop_stop(relay->loop);

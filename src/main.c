@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "callrec.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -36,7 +37,8 @@ struct options {
 	bool trace, check;
 	int stats_port; /* -1 = from config */
 	const char *pcap_path;
-	const char *user; /* NULL = from config */
+	const char *user;         /* NULL = from config */
+	const char *call_records; /* NULL = from config */
 };
 
 struct watchers {
@@ -50,8 +52,8 @@ struct watchers {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: x25lo [-config FILE | FILE] [-trace] [-stats-port N] [-pcap FILE] [-user NAME] [-check] [-version]\n"
-		"             [-help]\n"
+		"Usage: x25lo [-config FILE | FILE] [-trace] [-stats-port N] [-pcap FILE] [-call-records FILE]\n"
+		"             [-user NAME] [-check] [-version] [-help]\n"
 		"Relay X.25 calls between local AF_X25 programs through ARPHRD_X25 TUN devices.\n"
 		"\n"
 		"  -config FILE     goxot config.json to read; only its \"tun-loopback\" section is used (default:\n"
@@ -60,6 +62,9 @@ static void usage(FILE *out)
 		"  -trace           log one line per packet: <src>><dst> <TYPE> <HEX>\n"
 		"  -stats-port N    HTTP stats port (overrides stats-port in the config; 0 disables)\n"
 		"  -pcap FILE       capture every frame read or written (overrides \"pcap\" in the config)\n"
+		"  -call-records FILE\n"
+		"                   append one JSON line per ended or refused call, reopened on HUP; \"journal\"\n"
+		"                   for the journal only (overrides \"call_records\" in the config)\n"
 		"  -user NAME       after setting up, run as this user and its group (overrides \"user\" in the\n"
 		"                   config); with or without it x25lo keeps only CAP_NET_ADMIN\n"
 		"  -check           validate the config, print what would be set up, touch nothing\n"
@@ -96,6 +101,7 @@ static int parse_options(int argc, char **argv, struct options *opts)
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'}, {"trace", no_argument, NULL, 't'},
 		{"stats-port", required_argument, NULL, 's'}, {"pcap", required_argument, NULL, 'p'},
+		{"call-records", required_argument, NULL, 'r'},
 		{"user", required_argument, NULL, 'u'}, {"check", no_argument, NULL, 'k'},
 		{"version", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
 	};
@@ -125,6 +131,14 @@ static int parse_options(int argc, char **argv, struct options *opts)
 				return EXIT_CONFIG;
 			}
 			opts->pcap_path = optarg;
+			break;
+		case 'r':
+			if (strlen(optarg) >= sizeof(((struct config *)0)->call_records)) {
+				fprintf(stderr, "x25lo: -call-records: the path is %zu bytes long, at most %zu are allowed; "
+					"use a shorter path\n", strlen(optarg), sizeof(((struct config *)0)->call_records) - 1);
+				return EXIT_CONFIG;
+			}
+			opts->call_records = optarg;
 			break;
 		case 's':
 			errno = 0;
@@ -158,6 +172,8 @@ static void apply_options(const struct options *opts, struct config *cfg)
 		cfg->stats_port = opts->stats_port;
 	if (opts->pcap_path)
 		snprintf(cfg->pcap_path, sizeof(cfg->pcap_path), "%s", opts->pcap_path);
+	if (opts->call_records)
+		snprintf(cfg->call_records, sizeof(cfg->call_records), "%s", opts->call_records);
 	if (opts->user)
 		snprintf(cfg->user, sizeof(cfg->user), "%s", opts->user);
 }
@@ -272,7 +288,10 @@ static void signal_readable(void *ctx, uint32_t events)
 
 	while (read(w->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
-		case SIGHUP: reload(w, "SIGHUP"); break;
+		case SIGHUP:
+			reload(w, "SIGHUP");
+			callrec_sync(w->relay, true); /* logrotate: records go to the file now at the path */
+			break;
 		case SIGUSR1:
 			relay_read_drops(w->relay);
 			stats_log_dump(w->relay);
@@ -300,8 +319,10 @@ static void inotify_readable(void *ctx, uint32_t events)
 			p += sizeof(*ev) + ev->len;
 		}
 	}
-	if (changed)
+	if (changed) {
 		reload(w, "file changed");
+		callrec_sync(w->relay, false);
+	}
 }
 
 static int setup_watchers(struct watchers *w, struct loop *loop)
@@ -384,6 +405,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (cfg.call_records[0]) {
+		relay.callrec = callrec_open(&relay, err, sizeof(err));
+		if (!relay.callrec) {
+			log_error("%s", err);
+			return 1;
+		}
+	}
 	if (cfg.stats_port > 0) {
 		relay.stats = stats_server_start(&relay, cfg.stats_bind, cfg.stats_port, err, sizeof(err));
 		if (!relay.stats)
@@ -396,6 +424,7 @@ int main(int argc, char **argv)
 	}
 	/* Rotation creates files as the user x25lo becomes; the current one must be its too. */
 	pcap_set_owner(relay.pcap, user.set ? user.uid : geteuid(), user.set ? user.gid : getegid());
+	callrec_set_owner(relay.callrec, user.set ? user.uid : geteuid(), user.set ? user.gid : getegid());
 	/* Set up: from here on only CAP_NET_ADMIN (TUNs and routes on reload), no exec gains anything. */
 	if (privilege_drop(&user, &bounding_kept, err, sizeof(err)) < 0) {
 		log_error("%s; stopping", err);
@@ -420,6 +449,7 @@ int main(int argc, char **argv)
 		stats_server_stop(relay.stats);
 	if (relay.pcap)
 		pcap_close(relay.pcap);
+	callrec_close(relay.callrec); /* after daemon_stop: the calls it ended have their records */
 	service_stop();
 	loop_free(loop);
 	log_info("x25lo stopped");

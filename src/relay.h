@@ -38,10 +38,14 @@ struct relay_counters {
 	uint64_t frames_dropped_short, frames_dropped_proto, frames_dropped_truncated;
 	uint64_t frames_dropped_state; /* relayed packets arriving while their call is clearing */
 	uint64_t write_errors;
+	/* Call records (callrec.c): lines written to the file, lost (queue full, failed write), journal entries. */
+	uint64_t call_records_written, call_records_dropped;
+	uint64_t call_records_journal, call_records_journal_failed;
 };
 
 struct stats_server;
 struct pcap_writer;
+struct callrec;
 struct xot;
 
 struct relay {
@@ -67,6 +71,7 @@ struct relay {
 	struct tun *retired; /* removed during this batch, freed after it (linked by next_retired) */
 	struct stats_server *stats;
 	struct pcap_writer *pcap;
+	struct callrec *callrec; /* call records; NULL when off */
 	struct xot *xot; /* XOT connections, listener, resolver (xot.c); NULL until started */
 	/* The kernel routes on the XOT gateway TUN: the servers' prefixes no local route shadows. */
 	char xot_routes[CONFIG_MAX_SERVERS][CONFIG_ADDR_MAX + 1];

@@ -268,18 +268,26 @@ static void conn_closed(struct xot_conn *c)
  * The TCP connection is gone (or never came) while a call may still hold it: the other side
  * of the call is cleared with cause (docs/xot.md, "Causes").
  */
-static void conn_lost(struct xot_conn *c, uint8_t cause, uint8_t diag)
+static void conn_lost(struct xot_conn *c, enum xot_failure why, uint8_t cause, uint8_t diag)
 {
+	static const uint8_t ends[XOT_FAIL_COUNT] = {
+		[XOT_FAIL_DNS] = CALL_END_XOT_DNS,        [XOT_FAIL_REFUSED] = CALL_END_XOT_REFUSED,
+		[XOT_FAIL_UNREACHABLE] = CALL_END_XOT_UNREACHABLE, [XOT_FAIL_TIMEOUT] = CALL_END_XOT_TIMEOUT,
+		[XOT_FAIL_CLOSED] = CALL_END_XOT_CLOSED,  [XOT_FAIL_PROTOCOL] = CALL_END_XOT_PROTOCOL,
+		[XOT_FAIL_NOT_ALLOWED] = CALL_END_XOT_CLOSED, [XOT_FAIL_LIMIT] = CALL_END_XOT_CLOSED,
+		[XOT_FAIL_NO_CALL] = CALL_END_XOT_CLOSED,
+	};
+
 	conn_closed(c);
 	if (c->leg)
-		call_leg_lost(c->leg, cause, diag);
+		call_leg_lost(c->leg, cause, diag, (enum call_end)ends[why]);
 	conn_retire_if_done(c);
 }
 
 static void conn_failed(struct xot_conn *c, enum xot_failure why, uint8_t cause, uint8_t diag)
 {
 	peer_failed(c, why);
-	conn_lost(c, cause, diag);
+	conn_lost(c, why, cause, diag);
 }
 
 /* Nothing more to send after what is queued: shut TCP down once it is out, then close. */
@@ -662,7 +670,7 @@ static void connect_failed(struct xot_conn *c, enum xot_failure why, uint8_t cau
 		 why == XOT_FAIL_REFUSED ? "connection refused" : why == XOT_FAIL_TIMEOUT ? "connect timed out"
 								     : "unreachable",
 		 cause);
-	conn_lost(c, cause, X25_DIAG_NONE);
+	conn_lost(c, why, cause, X25_DIAG_NONE);
 }
 
 static void connect_next(struct xot_conn *c)
@@ -830,11 +838,9 @@ struct port *xot_call_out(struct relay *relay, struct tun *origin, const struct 
 	struct xot_conn *c = conn_new(relay, false);
 	char err[256];
 
-	if (!c) {
-		relay->counters.calls_refused_no_target++;
-		port_send_clear(&origin->port, pkt->lci, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_NONE);
-		return NULL;
-	}
+	if (!c)
+		return call_refuse(&origin->port, pkt, NULL, X25_CAUSE_NETWORK_CONGESTION, X25_DIAG_NONE,
+				   &relay->counters.calls_refused_no_target, CALL_END_NO_TARGET);
 	c->port.ops = &xot_port_ops;
 	c->port.extended = origin->port.extended;
 	c->server = server;
@@ -864,7 +870,7 @@ struct port *xot_call_out(struct relay *relay, struct tun *origin, const struct 
 		log_info("%s: no XOT server address for %s (server %s): %s; clearing the caller with cause 0x%02x",
 			 c->port.name, fields->called, srv->prefix, err, X25_CAUSE_NOT_OBTAINABLE);
 		count_failure(relay, NULL, XOT_FAIL_DNS);
-		call_leg_lost(&c->call.leg[LEG_CALLEE], X25_CAUSE_NOT_OBTAINABLE, X25_DIAG_NONE);
+		call_leg_lost(&c->call.leg[LEG_CALLEE], X25_CAUSE_NOT_OBTAINABLE, X25_DIAG_NONE, CALL_END_XOT_DNS);
 		return NULL;
 	}
 	/* The CALL REQUEST waits in the connection's queue until TCP is up. */
@@ -1060,7 +1066,7 @@ void xot_stop(struct relay *relay)
 		if (!c)
 			continue;
 		if (c->leg)
-			call_leg_lost(c->leg, X25_CAUSE_OUT_OF_ORDER, X25_DIAG_NONE);
+			call_leg_lost(c->leg, X25_CAUSE_OUT_OF_ORDER, X25_DIAG_NONE, CALL_END_SHUTDOWN);
 		conn_closed(c);
 		/* One still holding a call whose other side clears goes with x25lo. */
 		conn_retire(c);
