@@ -319,10 +319,10 @@ static void malformed_frames_are_counted_and_lose_nothing(void **state)
 	uint8_t short_packet[TUN_FRAME_HEADER + 2] = {0, 0, 0x08, 0x05, 0, 0x10, 0x01};
 	uint8_t params[TUN_FRAME_HEADER] = {0, 0, 0x08, 0x05, 0x03};
 
-	write(kernel_fd[1], only_pi, sizeof(only_pi));
-	write(kernel_fd[1], ipv4, sizeof(ipv4));
-	write(kernel_fd[1], short_packet, sizeof(short_packet));
-	write(kernel_fd[1], params, sizeof(params));
+	assert_int_equal(write(kernel_fd[1], only_pi, sizeof(only_pi)), sizeof(only_pi));
+	assert_int_equal(write(kernel_fd[1], ipv4, sizeof(ipv4)), sizeof(ipv4));
+	assert_int_equal(write(kernel_fd[1], short_packet, sizeof(short_packet)), sizeof(short_packet));
+	assert_int_equal(write(kernel_fd[1], params, sizeof(params)), sizeof(params));
 	relay_tun_readable(relay.tuns[1], 0);
 	kernel_receives_nothing(0);
 	kernel_receives_nothing(1);
