@@ -658,6 +658,14 @@ static void set_tcp_options(struct relay *relay, int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+	/*
+	 * The same bound for data TCP cannot deliver: a peer that stops reading (its window stays
+	 * shut while it still acknowledges) is given up too, instead of holding the connection and
+	 * its send queue for good.
+	 */
+	unsigned user_timeout_ms = ((unsigned)idle + (unsigned)interval * (unsigned)count) * 1000u;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof(user_timeout_ms));
 }
 
 static void connect_next(struct xot_conn *c);
