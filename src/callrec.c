@@ -693,7 +693,10 @@ void callrec_set_owner(struct callrec *r, uid_t uid, gid_t gid)
 {
 	struct stat st;
 
-	if (!r || r->fd < 0)
+	if (!r || r->fd < 0 || fstat(r->fd, &st) != 0)
+		return;
+	/* Already that user's (x25lo started as it, as under its systemd unit, whose filter refuses chown). */
+	if (st.st_uid == uid && st.st_gid == gid)
 		return;
 	if (r->created) {
 		if (fchown(r->fd, uid, gid) != 0)
@@ -702,7 +705,7 @@ void callrec_set_owner(struct callrec *r, uid_t uid, gid_t gid)
 		return;
 	}
 	/* x25lo keeps no capability that bypasses file permissions: the mode bits decide. */
-	if (fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode) && !(st.st_uid == uid && (st.st_mode & S_IWUSR)) &&
+	if (S_ISREG(st.st_mode) && !(st.st_uid == uid && (st.st_mode & S_IWUSR)) &&
 	    !(st.st_gid == gid && (st.st_mode & S_IWGRP)) && !(st.st_mode & S_IWOTH))
 		log_warn("call records: %s (owner uid %u gid %u, mode %04o) is not writable by uid %u gid %u, which "
 			 "x25lo runs as: reopening it (SIGHUP) will fail; chown it, or let logrotate create it for "

@@ -777,6 +777,21 @@ static void a_file_that_cannot_be_opened_is_an_error(void **state)
 	assert_int_equal(count_new_records(), 1);
 }
 
+/* The file x25lo created goes to the user it will run as; one already that user's is left alone. */
+static void the_file_goes_to_the_user_x25lo_runs_as(void **state)
+{
+	struct stat st;
+
+	callrec_set_owner(relay.callrec, getuid(), getgid()); /* nothing to do: no fchown */
+	if (geteuid() != 0)
+		skip();
+	callrec_set_owner(relay.callrec, 65534, 65534);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_uid, 65534);
+	assert_int_equal(st.st_gid, 65534);
+	assert_int_equal(st.st_mode & 0777, 0640);
+}
+
 /* A full disk: every write fails (ENOSPC); the records are counted as dropped, none written. */
 static void a_full_disk_drops_and_counts_the_records(void **state)
 {
@@ -872,6 +887,7 @@ int main(void)
 		T(a_truncated_file_is_appended_at_its_new_end),
 		T(a_reload_moves_stops_and_starts_the_records),
 		T(a_file_that_cannot_be_opened_is_an_error),
+		T(the_file_goes_to_the_user_x25lo_runs_as),
 		T(a_full_disk_drops_and_counts_the_records),
 		T(a_full_queue_drops_and_counts_the_records),
 		T(records_off_cost_nothing),
