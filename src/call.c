@@ -474,6 +474,17 @@ struct port *call_packet_received(struct leg *leg, const struct x25_packet *pkt,
 	return relay_packet(peer, packet, pkt->len);
 }
 
+struct port *call_accept_caller_port(const struct leg *leg)
+{
+	const struct call *call = leg->call;
+	const struct leg *peer = &call->leg[!leg->side];
+
+	if (call->state != CALL_SETUP || leg->side != LEG_CALLEE || peer->state != LEG_OPEN ||
+	    peer->port == leg->port || peer->port->kind != PORT_TUN)
+		return NULL;
+	return peer->port;
+}
+
 void call_unknown_lci(struct tun *t, const struct x25_packet *pkt)
 {
 	struct port *port = &t->port;

@@ -139,6 +139,15 @@ void call_leg_open(struct leg *leg, struct call *call, struct port *port, uint16
 /* Any packet read on an LCI that x25lo maps to leg. */
 struct port *call_packet_received(struct leg *leg, const struct x25_packet *pkt, uint8_t *packet);
 
+/*
+ * A CALL ACCEPTED was read on leg: the TUN port it would be relayed to, whose pending packets
+ * the receive side must handle first (a CALL REQUEST its kernel queued on the same LCI means
+ * two sockets hold that LCI, docs/linux-x25.md §9.3); NULL when it will not be relayed, goes
+ * back to the port it came from (read in order anyway), or to an XOT connection (its LCI is
+ * its own).
+ */
+struct port *call_accept_caller_port(const struct leg *leg);
+
 /* Any packet other than CALL REQUEST on an LCI x25lo does not map (docs/linux-x25.md §7 rule 16). */
 void call_unknown_lci(struct tun *t, const struct x25_packet *pkt);
 

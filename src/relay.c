@@ -17,6 +17,10 @@ _Static_assert(PORT_HEADROOM <= TUN_FRAME_HEADER, "the read buffer leaves too li
 
 /* Frames handled per TUN per wake-up, so one busy TUN cannot starve the others. */
 #define READ_BUDGET 64
+/* At most this many frames read from a caller's TUN before a CALL ACCEPTED (its ring's length). */
+#define DRAIN_BUDGET TUN_TX_QUEUE_LEN
+
+static void read_frames(struct tun *t, uint8_t *buf, size_t size, int budget);
 
 void relay_init(struct relay *relay, struct loop *loop, const struct config *cfg)
 {
@@ -55,6 +59,27 @@ void relay_read_drops(struct relay *relay)
 			tun_read_drops(relay->tuns[i]);
 }
 
+void relay_read_caller_first(struct leg *leg)
+{
+	struct relay *relay = leg->port->relay;
+	struct port *caller;
+
+	if (relay->draining)
+		return; /* a CALL ACCEPTED read while draining waits no further: no nesting */
+	caller = call_accept_caller_port(leg);
+	if (!caller)
+		return;
+	/*
+	 * A CALL REQUEST the caller's kernel queued on the same LCI means two sockets hold it
+	 * (docs/linux-x25.md §9.3), and the kernel would hand CALL ACCEPTED to whichever it finds
+	 * first. Seen before it, the reuse clears the call before anyone is connected. A second
+	 * buffer: the CALL ACCEPTED is still in the first (or in an XOT connection's).
+	 */
+	relay->draining = true;
+	read_frames(tun_of(caller), relay->drain_frame, sizeof(relay->drain_frame), DRAIN_BUDGET);
+	relay->draining = false;
+}
+
 /* Returns the port the packet was relayed to, NULL when x25lo consumed or dropped it. */
 static struct port *packet_received(struct tun *t, uint8_t *packet, size_t len)
 {
@@ -78,6 +103,10 @@ static struct port *packet_received(struct tun *t, uint8_t *packet, size_t len)
 	}
 	/* Direct index: no search, whatever the number of calls. */
 	leg = t->legs[pkt.lci];
+	if (leg && pkt.type == PKT_CALL_ACCEPTED) {
+		relay_read_caller_first(leg);
+		leg = t->legs[pkt.lci];
+	}
 	if (leg)
 		return call_packet_received(leg, &pkt, packet);
 	if (pkt.type == PKT_CALL_REQUEST) {
@@ -138,13 +167,13 @@ static void frame_received(struct tun *t, uint8_t *frame, size_t len)
 		trace_frame(t->port.name, to ? to->name : trace_x25lo, pseudo_header, packet, packet_len, t->port.extended);
 }
 
-void relay_tun_readable(void *ctx, uint32_t events)
+/* Read and handle up to budget frames of t into buf, until its ring is empty. */
+static void read_frames(struct tun *t, uint8_t *buf, size_t size, int budget)
 {
-	struct tun *t = ctx;
 	struct relay *relay = t->port.relay;
 
-	for (int budget = READ_BUDGET; budget > 0 && !t->retired; budget--) {
-		ssize_t n = read(t->fd, relay->frame, sizeof(relay->frame));
+	for (; budget > 0 && !t->retired; budget--) {
+		ssize_t n = read(t->fd, buf, size);
 
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR) {
@@ -158,10 +187,17 @@ void relay_tun_readable(void *ctx, uint32_t events)
 			return;
 		}
 		/* tun sets TUN_PKT_STRIP when our buffer was too small: never relay a cut frame. */
-		if (n >= 2 && (relay->frame[0] | relay->frame[1]) != 0) {
+		if (n >= 2 && (buf[0] | buf[1]) != 0) {
 			relay->counters.frames_dropped_truncated++;
 			continue;
 		}
-		frame_received(t, relay->frame, (size_t)n);
+		frame_received(t, buf, (size_t)n);
 	}
+}
+
+void relay_tun_readable(void *ctx, uint32_t events)
+{
+	struct tun *t = ctx;
+
+	read_frames(t, t->port.relay->frame, sizeof(t->port.relay->frame), READ_BUDGET);
 }

@@ -83,6 +83,9 @@ struct relay {
 	uint64_t write_failed_unlogged;
 	/* One read buffer: tun_pi, pseudo-header, packet (whose headroom is the first two). */
 	uint8_t frame[TUN_FRAME_HEADER + 65535 + 64];
+	/* The caller's TUN is read into this one while a CALL ACCEPTED waits in frame (relay.c). */
+	uint8_t drain_frame[TUN_FRAME_HEADER + 65535 + 64];
+	bool draining;
 };
 
 /* Zero relay and tie it to loop: its timer queues join the loop. Before anything else uses it. */
@@ -94,6 +97,14 @@ unsigned relay_calls_active(const struct relay *relay);
 unsigned relay_channels_mapped(const struct relay *relay);
 /* Bring every TUN's kernel drop counts up to date (before they are shown). */
 void relay_read_drops(struct relay *relay);
+
+/*
+ * A CALL ACCEPTED was read for leg (from a TUN or an XOT peer): first read what the caller's
+ * TUN already holds, so a second CALL REQUEST on the caller's LCI is handled before the
+ * kernel gets the CALL ACCEPTED (docs/relay.md, "On two or more CPUs"). leg may be cleared
+ * by it: look the leg up again afterwards.
+ */
+void relay_read_caller_first(struct leg *leg);
 
 /* epoll callback of a TUN fd (ctx = struct tun). */
 void relay_tun_readable(void *ctx, uint32_t events);

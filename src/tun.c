@@ -19,9 +19,6 @@
 #include "relay.h"
 #include "trace.h"
 
-/* Deep enough that a burst of frames never overflows the ring before x25lo reads it. */
-#define TUN_TX_QUEUE_LEN 4096
-
 /* tun_pi (flags 0, protocol ETH_P_X25) and the pseudo-header, in front of packet. */
 static uint8_t *put_frame_header(uint8_t *packet, uint8_t pseudo_header)
 {

@@ -94,6 +94,12 @@ int tun_read_drops(struct tun *t);
  */
 bool tun_send_control(struct tun *t, uint8_t pseudo_header);
 
+/*
+ * Frames the kernel can queue on a TUN (its transmit ring): deep enough that a burst never
+ * overflows it before x25lo reads it.
+ */
+#define TUN_TX_QUEUE_LEN 4096
+
 /* Offset of the X.25 packet in a TUN frame: 4-byte tun_pi + 1-byte pseudo-header. */
 #define TUN_FRAME_HEADER 5
 

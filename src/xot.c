@@ -580,6 +580,8 @@ static void packet_from_peer(struct xot_conn *c, uint8_t *packet, size_t len)
 		break;
 	}
 	/* The LCN means nothing over XOT (§5): the connection is the call. */
+	if (c->leg && pkt.type == PKT_CALL_ACCEPTED)
+		relay_read_caller_first(c->leg);
 	if (c->leg)
 		to = call_packet_received(c->leg, &pkt, packet);
 	else

@@ -73,13 +73,21 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The kernel behind TUN i writes an X.25 packet; x25lo handles it. */
-static void kernel_sends(unsigned i, const uint8_t *packet, size_t len)
+/* The kernel behind TUN i writes an X.25 packet, which waits in the TUN until x25lo reads it. */
+static void kernel_queues(unsigned i, const uint8_t *packet, size_t len)
 {
 	uint8_t frame[TUN_FRAME_HEADER + 256] = {0, 0, 0x08, 0x05, X25_IFACE_DATA};
 
 	memcpy(frame + TUN_FRAME_HEADER, packet, len);
 	assert_int_equal(write(kernel_fd[i], frame, TUN_FRAME_HEADER + len), (ssize_t)(TUN_FRAME_HEADER + len));
+}
+#define KERNEL_QUEUES(i, ...)                                                                      \
+	kernel_queues(i, (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
+
+/* The kernel behind TUN i writes an X.25 packet; x25lo handles it. */
+static void kernel_sends(unsigned i, const uint8_t *packet, size_t len)
+{
+	kernel_queues(i, packet, len);
 	relay_tun_readable(relay.tuns[i], 0);
 }
 #define KERNEL_SENDS(i, ...)                                                                       \
@@ -282,6 +290,44 @@ static void a_kernel_call_on_a_busy_lci_clears_the_old_call_and_both_sockets(voi
 	assert_null(relay.tuns[1]->legs[1]);
 	KERNEL_SENDS(0, 0x1F, 0xFF, 0x17);
 	assert_int_equal(active_calls(), 0);
+}
+
+static void a_call_accepted_waits_until_what_the_callers_kernel_sent_before_it_is_handled(void **state)
+{
+	KERNEL_SENDS(1, 0x10, 0x01, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
+	/* Another call is still unread in tunlb1 when the callee's CALL ACCEPTED comes. */
+	KERNEL_QUEUES(1, 0x10, 0x02, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x0F);
+	KERNEL_RECEIVES(0, 0x1F, 0xFE, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x0F);
+	kernel_receives_nothing(1);
+	assert_int_equal(relay.calls_by_state[CALL_CONNECTED], 1);
+	assert_int_equal(relay.calls_by_state[CALL_SETUP], 1);
+}
+
+/*
+ * Two connect()s on two CPUs were given LCI 1 (docs/linux-x25.md §9.3). The first CALL
+ * REQUEST is injected; the second is still unread in tunlb1 when the callee accepts. The
+ * kernel would hand that CALL ACCEPTED to whichever socket it finds first, connecting one
+ * that x25lo clears a moment later: its data is lost, its read() fails. Reading tunlb1 up
+ * first finds the reuse, so both sockets are cleared in state 1 and nothing is connected.
+ */
+static void a_call_accepted_is_never_relayed_on_an_lci_another_call_request_already_reused(void **state)
+{
+	KERNEL_SENDS(1, 0x10, 0x01, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_QUEUES(1, 0x10, 0x01, 0x0B, 0x66, 0x12, 0x70, 0x02, 0x12, 0x70, 0x01, 0x00);
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x0F, 0x00, 0x00);
+	KERNEL_RECEIVES(0, 0x1F, 0xFF, 0x13, 0x05, 0x48);   /* the callee */
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x13, 0x05, 0x48);   /* both sockets on LCI 1 */
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x13, 0x05, 0x48);
+	kernel_receives_nothing(1);                          /* and no CALL ACCEPTED */
+	assert_int_equal(relay.counters.lci_reused, 1);
+	assert_int_equal(relay.counters.calls_connected, 0);
+	KERNEL_SENDS(0, 0x1F, 0xFF, 0x17);
+	assert_int_equal(active_calls(), 0);
+	assert_int_equal(relay.tuns[0]->legs_mapped + relay.tuns[1]->legs_mapped, 0);
 }
 
 static void a_restart_while_ready_is_confirmed_once_and_clears_the_peers(void **state)
@@ -643,6 +689,8 @@ int main(void)
 		T(the_lci_freed_last_is_taken_only_when_nothing_else_is_free),
 		T(the_third_call_on_a_two_lci_range_is_cleared_with_no_channel_available),
 		T(a_kernel_call_on_a_busy_lci_clears_the_old_call_and_both_sockets),
+		T(a_call_accepted_waits_until_what_the_callers_kernel_sent_before_it_is_handled),
+		T(a_call_accepted_is_never_relayed_on_an_lci_another_call_request_already_reused),
 		T(a_restart_while_ready_is_confirmed_once_and_clears_the_peers),
 		T(a_connect_request_is_echoed_and_marks_the_link_starting),
 		T(malformed_frames_are_counted_and_lose_nothing),

@@ -174,6 +174,16 @@ static void kernel_sends(unsigned i, const uint8_t *packet, size_t len)
 	relay_tun_readable(relay.tuns[i], 0);
 	daemon_after_batch(&relay);
 }
+/* The kernel behind TUN i writes a frame that x25lo has not read yet. */
+static void kernel_queues(unsigned i, const uint8_t *packet, size_t len)
+{
+	uint8_t frame[5 + 512] = {0, 0, 0x08, 0x05, 0};
+
+	memcpy(frame + 5, packet, len);
+	assert_int_equal(write(kernel_fd[i], frame, 5 + len), (ssize_t)(5 + len));
+}
+#define KERNEL_QUEUES(i, ...) kernel_queues(i, (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
+
 #define KERNEL_SENDS(i, ...) kernel_sends(i, (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
 
 static void kernel_receives(unsigned i, const uint8_t *packet, size_t len)
@@ -374,6 +384,39 @@ static void xot_figures_appear_in_varz_and_metrics(void **state)
 	assert_non_null(strstr(metrics, "x25lo_xot_failures_total{reason=\"closed\"} 1\n"));
 	assert_non_null(strstr(metrics, "x25lo_xot_peer_connections{peer=\"127.0.0.1\"} 0\n"));
 	free(metrics);
+}
+
+/*
+ * Two sockets on the caller's kernel took LCI 1 (docs/linux-x25.md §9.3): the second one's
+ * CALL REQUEST waits unread in tunlb1 when the XOT peer accepts the first. x25lo reads
+ * tunlb1 before it relays the CALL ACCEPTED, so the reuse clears the call first and the
+ * kernel never gets a CALL ACCEPTED it could hand to the wrong socket.
+ */
+static void a_call_accepted_over_xot_waits_for_what_the_callers_kernel_sent_before(void **state)
+{
+	struct pollfd p = {.fd = kernel_fd[1], .events = POLLIN};
+	int fd;
+
+	KERNEL_SENDS(1, 0x10, 0x01, 0x0B, 0x66, 0x99, 0x91, 0x23, 0x12, 0x70, 0x01, 0x00, 'C');
+	fd = accept_call();
+	PEER_RECEIVES(fd, 0x10, 0x01, 0x0B, 0x66, 0x99, 0x91, 0x23, 0x12, 0x70, 0x01, 0x06, 0x42, 0x07, 0x07, 0x43,
+		      0x02, 0x02, 'C');
+	/* The loop does not watch tunlb1 meanwhile: only x25lo's own read-ahead can see the frame. */
+	loop_del(loop, &relay.tuns[1]->watch);
+	KERNEL_QUEUES(1, 0x10, 0x01, 0x0B, 0x66, 0x99, 0x91, 0x23, 0x12, 0x70, 0x01, 0x00, 'C');
+	PEER_SENDS(fd, 0x10, 0x01, 0x0F, 0x00, 0x06, 0x42, 0x07, 0x07, 0x43, 0x02, 0x02);
+	assert_int_equal(relay.counters.lci_reused, 1);
+	assert_int_equal(relay.counters.calls_connected, 0);
+	assert_int_equal(loop_add(loop, &relay.tuns[1]->watch, relay.tuns[1]->fd, EPOLLIN, relay_tun_readable,
+				  relay.tuns[1]), 0);
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x13, 0x05, 0x48); /* both sockets on LCI 1 */
+	KERNEL_RECEIVES(1, 0x10, 0x01, 0x13, 0x05, 0x48);
+	assert_int_equal(poll(&p, 1, 0), 0); /* and no CALL ACCEPTED */
+	PEER_RECEIVES(fd, 0x10, 0x01, 0x13, 0x05, 0x48);
+	PEER_SENDS(fd, 0x10, 0x01, 0x17);
+	peer_sees_close(fd);
+	assert_int_equal(active_calls(), 0);
+	close(fd);
 }
 
 static void a_local_clear_reaches_the_peer_and_waits_for_its_confirmation(void **state)
@@ -633,6 +676,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 		T(a_call_to_a_server_prefix_goes_over_xot_both_ways_and_clears_cleanly),
 		T(xot_figures_appear_in_varz_and_metrics),
+		T(a_call_accepted_over_xot_waits_for_what_the_callers_kernel_sent_before),
 		T(a_local_clear_reaches_the_peer_and_waits_for_its_confirmation),
 		T(the_peer_closing_mid_call_clears_the_local_side_with_out_of_order),
 		T(a_bad_xot_header_closes_the_connection_and_clears_with_a_procedure_error),
