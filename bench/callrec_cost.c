@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * callrec_cost.c - host microbenchmark: what call records (callrec.c) cost. Whole calls
  * (CALL REQUEST, CALL ACCEPTED, CLEAR REQUEST, CLEAR CONFIRMATION) go through x25lo on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* copyrelay.c - benchmark baseline: copy X.25 frames between two TUNs without LCI mapping.
  *
  * Not part of x25lo. It plays the DCE on two ARPHRD_X25 TUNs (docs/linux-x25.md §1.1, §1.5,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * relay_cost.c - host microbenchmark: what x25lo's hot path costs per data frame next to a
  * plain copy (one read(), one write(), as bench/copyrelay does), on the same socketpair

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run-bench-guest.sh - inside the X.25 VM: the same loads through bench/copyrelay and through
 # x25lo, side by side, in one boot. Started by bench/run-bench.sh; see bench/README.md.
 #

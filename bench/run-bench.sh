@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run-bench.sh - host side: boot the X.25 VM once and run bench/run-bench-guest.sh in it,
 # measuring bench/copyrelay and x25lo under the same loads. See bench/README.md.
 #

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * xot_cost.c - host microbenchmark: what x25lo's XOT side costs per DATA packet, next to
  * relay_cost's TUN to TUN figure. One call from a TUN stand-in (a socketpair, as in

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds x25lo's Debian packages (debian/) from a copy of this tree, then checks them
 # with lintian (make deb):
 #
@@ -20,7 +21,7 @@ while (($#)); do
 	case $1 in
 	--no-lintian) lintian=0; shift ;;
 	--nocheck) nocheck=1; shift ;;
-	-h | --help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	-*) echo "build-deb: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac

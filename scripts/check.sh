@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The project's test run (make check): three `meson test` runs,
 #   meson test -C ASAN_BUILD_DIR --suite unit
 #   meson test -C FUZZ_BUILD_DIR --suite fuzz --no-rebuild

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # demo-xot.sh BUILD_DIR [x25stress options] - XOT between two sites (make demo-xot).
 #
 # Boots two X.25 VMs joined by a virtual link (vm/x25lo-vm pair): site a and site b, each

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # demo.sh BUILD_DIR [x25stress options] - the article's stress test, reproduced in the X.25 VM.
 #
 # Boots the VM test bed (vm/x25lo-vm) with BUILD_DIR's programs, starts x25lo with the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs the Debian 12 packages x25lo needs to build, test and run its VM
 # test bed, only those that are missing. Safe to run again: when everything is
 # there it changes nothing and needs no network.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Runs shellcheck over every shell script of the repository (the lint suite's test
 # 'shellcheck'; also handy by hand):
 #

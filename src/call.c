@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* call.c - two-leg call state: set-up, relaying decisions, clearing handshake, timers. */
 #include "call.h"
 

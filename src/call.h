@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* call.h - two-leg call state: set-up, relaying decisions, clearing handshake, timers. */
 #ifndef X25LO_CALL_H
 #define X25LO_CALL_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* callrec.h - call records: one JSON line per ended or refused call, to a file and to the journal (docs/call-records.md). */
 #ifndef X25LO_CALLREC_H
 #define X25LO_CALLREC_H

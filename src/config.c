@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* config.c - the "tun-loopback" section of goxot's shared config.json: key table, parsing, -check. */
 #include "config.h"
 

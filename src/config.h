@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* config.h - the "tun-loopback" section of goxot's shared config.json. */
 #ifndef X25LO_CONFIG_H
 #define X25LO_CONFIG_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* counters.c - the table of every figure x25lo reports: names, labels, help, and where each value lives. */
 #include "counters.h"
 

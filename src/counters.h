@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* counters.h - every figure x25lo reports, described once: the table /varz, /metrics and the SIGUSR1 dump render. */
 #ifndef X25LO_COUNTERS_H
 #define X25LO_COUNTERS_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* daemon.c - the relay's life: TUNs set up and torn down, reloads, link events, shutdown. */
 #include "daemon.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* daemon.h - the relay's life: TUNs set up and torn down, reloads, link events, shutdown. */
 #ifndef X25LO_DAEMON_H
 #define X25LO_DAEMON_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* deadline.h - an intrusive list of deadlines kept in expiry order. */
 #ifndef X25LO_DEADLINE_H
 #define X25LO_DEADLINE_H

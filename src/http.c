@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* http.c - the stats HTTP server: libmicrohttpd driven by the relay's own event loop. */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* kernel_x25.c - the kernel's X.25 tables x25lo sets and reads: routes, subscriptions, x25_forward. */
 #include "kernel_x25.h"
 

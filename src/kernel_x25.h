@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* kernel_x25.h - the kernel's X.25 tables x25lo sets and reads: routes, subscriptions, x25_forward. */
 #ifndef X25LO_KERNEL_X25_H
 #define X25LO_KERNEL_X25_H

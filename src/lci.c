@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* lci.c - per-TUN logical channel table and round-robin allocation for injected calls. */
 #include "lci.h"
 

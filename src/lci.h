@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* lci.h - per-TUN logical channel table: [LCI] -> call leg, and allocation for injected calls. */
 #ifndef X25LO_LCI_H
 #define X25LO_LCI_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* link.c - per-TUN link: connect echo, restart handshake, readiness, link loss (docs/linux-x25.md §1.4-1.6, §7). */
 #include "link.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* link.h - per-TUN link: connect echo, restart handshake, readiness, link loss. */
 #ifndef X25LO_LINK_H
 #define X25LO_LINK_H

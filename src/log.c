@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* log.c - log lines on stderr: timestamped, or with syslog priorities when stderr is the journal. */
 #include "log.h"
 

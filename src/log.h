@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* log.h - log lines on stderr: goxot's timestamped style, or syslog priorities for the journal; a cheap trace gate. */
 #ifndef X25LO_LOG_H
 #define X25LO_LOG_H

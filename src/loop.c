@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* loop.c - epoll dispatch, timers on one timerfd, and a retire-after-batch hook. */
 #include "loop.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* loop.h - the single event loop: epoll over fds (TUNs, signalfd, netlink, HTTP) and timers on one timerfd. */
 #ifndef X25LO_LOOP_H
 #define X25LO_LOOP_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* main.c - x25lo: options, start-up checks, signals, config watching, the event loop. */
 #include <cap-ng.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* packet.c - X.25 packet codec: classification, call fields, generated packets. */
 #include "packet.h"
 

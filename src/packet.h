@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* packet.h - decode X.25 packets read from a TUN, build the few that x25lo generates. */
 #ifndef X25LO_PACKET_H
 #define X25LO_PACKET_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* pcap.c - pcapng capture of TUN frames, framed as Linux LAPD so Wireshark dissects X.25. */
 #include "pcap.h"
 

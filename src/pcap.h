@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* pcap.h - capture every frame x25lo reads from or writes into a TUN, for Wireshark/tshark. */
 #ifndef X25LO_PCAP_H
 #define X25LO_PCAP_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* port.c - the transmit side: LCI rewrite, generated packets, counting and capture of what left. */
 #include "port.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* port.h - where a call leg lives, and the transmit side: every packet leaves x25lo through a port. */
 #ifndef X25LO_PORT_H
 #define X25LO_PORT_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* privilege.c - least privilege after set-up: CAP_NET_ADMIN only, no_new_privs, optionally another user. */
 #include "privilege.h"
 

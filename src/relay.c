@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* relay.c - the receive side: read a TUN frame, decode once, demultiplex by [TUN][LCI], trace. */
 #include "relay.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* relay.h - the relay's context and its receive side: read a TUN, decode once, hand each packet on. */
 #ifndef X25LO_RELAY_H
 #define X25LO_RELAY_H

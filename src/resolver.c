@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* resolver.c - c-ares on the loop: its sockets as io watches, its timeouts as one timer, a positive cache. */
 #include "resolver.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* resolver.h - asynchronous host name lookups (c-ares) on x25lo's loop, with goxot's 60 s cache. */
 #ifndef X25LO_RESOLVER_H
 #define X25LO_RESOLVER_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* rtnl.c - rtnetlink: interface up/down notifications and the TUN's queue discipline. */
 #include "rtnl.h"
 

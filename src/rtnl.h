@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* rtnl.h - rtnetlink: interface up/down notifications and the TUN's queue discipline. */
 #ifndef X25LO_RTNL_H
 #define X25LO_RTNL_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* service.c - talking to the service manager: sd_notify's READY, RELOADING, STATUS, WATCHDOG and STOPPING. */
 #include "service.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* service.h - talking to the service manager (systemd's sd_notify): readiness, reloads, status, watchdog, stopping. */
 #ifndef X25LO_SERVICE_H
 #define X25LO_SERVICE_H

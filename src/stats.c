@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* stats.c - render the relay's counters: /varz (goxot's layout), /metrics (Prometheus), /sessions, SIGUSR1 dump. */
 #include "stats.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* stats.h - observability: the HTTP stats server and its renderers (/varz, /metrics, /sessions). */
 #ifndef X25LO_STATS_H
 #define X25LO_STATS_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* target.c - the target choice: which TUN a call is injected into, or which XOT server it goes to. */
 #include "target.h"
 

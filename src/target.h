@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* target.h - the target choice: which TUN a call is injected into, or which XOT server it goes to. */
 #ifndef X25LO_TARGET_H
 #define X25LO_TARGET_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* text.c - a small text buffer for rendering JSON and the like: growing, or over a caller's fixed buffer. */
 #include "text.h"
 

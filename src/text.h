@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* text.h - a small text buffer for rendering JSON and the like: growing, or over a caller's fixed buffer. */
 #ifndef X25LO_TEXT_H
 #define X25LO_TEXT_H

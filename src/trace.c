@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* trace.c - format the -trace line of one frame. */
 #include "trace.h"
 

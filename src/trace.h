@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* trace.h - the -trace line of one frame: "<src>><dst> <TYPE> <HEX>". */
 #ifndef X25LO_TRACE_H
 #define X25LO_TRACE_H

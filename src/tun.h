@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* tun.h - an ARPHRD_X25 TUN device as a port: the struct, its device, its frames toward the kernel. */
 #ifndef X25LO_TUN_H
 #define X25LO_TUN_H

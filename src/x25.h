@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* x25.h - X.25 packet-layer wire constants (ITU-T X.25, as Linux 6.1 uses them). */
 #ifndef X25LO_X25_H
 #define X25LO_X25_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* xot.c - XOT (RFC 1613): X.25 calls over TCP, one connection per call, as a kind of port. */
 #include "xot.h"
 

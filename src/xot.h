@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* xot.h - XOT (RFC 1613): X.25 calls over TCP, one connection per call, as a kind of port. */
 #ifndef X25LO_XOT_H
 #define X25LO_XOT_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* xot_dns.c - goxot's DNS mode: dns_pattern (RE2, run as POSIX ERE) and dns_name to a host name. */
 #include "xot_dns.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* xot_dns.h - goxot's DNS mode: a called X.121 address to the DNS name of its XOT server. */
 #ifndef X25LO_XOT_DNS_H
 #define X25LO_XOT_DNS_H

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test_unit.sh UNIT X25LO INSTALLED_X25LO: lint x25lo.service as meson generated it.
 #  - systemd-analyze verify: on a copy whose ExecStart= runs X25LO (this build's binary) in
 #    place of INSTALLED_X25LO, which need not exist yet; man pages are not looked up (they

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * relay_invariants.h - what must hold between the relay's LCI tables, call slots, counts and
  * timers whenever x25lo is between two events (after a batch of the loop: no TUN waits to be

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # PID 1 of an x25lo-vm guest (busybox sh): make X.25 ready, run the job, power off.
 # vm/x25lo-vm copies this file into the cached base initramfs as /init; the cache key
 # covers its content, so an edit here takes effect on the next run.

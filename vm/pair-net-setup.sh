@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # pair-net-setup.sh - the link of an `x25lo-vm pair` guest (busybox sh), run before its job.
 # vm/x25lo-vm copies it into each guest as /x25lo/net/setup.sh, with the site's settings:
 #   /x25lo/net/site      a or b

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* fuzz_check.h - CHECK(cond) for the fuzz targets: a broken invariant names itself, then aborts
  * (libFuzzer and the replay both report an abort as a crash, with the input that caused it). */
 #ifndef X25LO_FUZZ_CHECK_H

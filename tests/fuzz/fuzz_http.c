@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz_http.c - libFuzzer target for the stats server's request path: arbitrary bytes sent as
  * one or more requests, over one to four connections, to the real server (stats_server_start

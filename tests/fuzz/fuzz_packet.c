@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz_packet.c - libFuzzer target for the packet codec (src/packet.h), the code that
  * reads every frame a kernel writes to a TUN.

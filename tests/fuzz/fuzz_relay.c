@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz_relay.c - libFuzzer target for the relay as a whole: up to five TUNs, each one end of a
  * SOCK_SEQPACKET socketpair whose other end the harness plays as the kernel (as

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Writes fuzz_relay's hand-made seed programs into tests/fuzz/corpus/fuzz_relay (or DIR):
 # one file per scenario, in the step format that tests/fuzz/fuzz_relay.c describes. Run it
 # again after changing that format; files of other names in DIR (inputs the fuzzer found

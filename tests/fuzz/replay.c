@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * replay.c - runs a libFuzzer target once over given files and directories, without
  * libFuzzer: the main() of the *_replay programs that the normal and the ASan builds make

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the libFuzzer targets of a -Dfuzz=true build and fuzzes each for SECONDS (make fuzz,
 # and with --no-build the suite 'fuzz' that make check runs).
 #
@@ -20,7 +21,7 @@ if [[ ${1:-} == --no-build ]]; then
 	shift
 fi
 if (($# < 1)); then
-	sed -n '5,12s/^# \{0,1\}//p' "$0" >&2
+	sed -n '6,13s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 fi
 build=$1

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # check_lib.sh - sourced by the tests of tests/install. check DESCRIPTION STATUS PATTERN
 # COMMAND... runs COMMAND and passes when it exits with STATUS and its output (standard output
 # and error together) matches PATTERN (grep -E); $failures counts the checks that failed.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test_config_lookup.sh X25LO SYSTEM_CONFIG: the config x25lo reads when none is named
 # (src/main.c, default_config_path): config.json in the working directory if it is there,
 # else SYSTEM_CONFIG, else an error naming both (exit 2); -config FILE and a positional FILE

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test_install.sh BUILD_DIR EXPECTED_LIST NAME=VALUE...: `meson install` of BUILD_DIR (already
 # built) into a scratch DESTDIR, then checks that
 #  - the files and links there are exactly those of EXPECTED_LIST (installed-files.txt, ${NAME}

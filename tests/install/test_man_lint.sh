@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test_man_lint.sh PAGE...: lints the man pages meson built from man/*.scd. Each page must
 #  - have every @NAME@ of its source replaced (configure_file in man/meson.build);
 #  - draw no message from `mandoc -Tlint -W warning` (Debian package mandoc) but one class:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test_man_options.sh X25LO X25STRESS X25LO_VM MAN_SOURCE_DIR: the man pages name what the
 # programs offer. Every option of `x25lo -help`, every option of `x25stress --help`, every
 # command and option of `x25lo-vm --help` must appear in bold (*-name*) in its page's scdoc

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* fake_tun.h - a TUN whose device is one end of a SOCK_SEQPACKET socketpair; the test holds the other end and plays the kernel. */
 #ifndef X25LO_TEST_FAKE_TUN_H
 #define X25LO_TEST_FAKE_TUN_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_callrec.c - call records (callrec.c, docs/call-records.md): calls end every way on
  * fake kernels (socketpair TUNs) and a real TCP XOT peer, and each record's JSON is checked

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* test_config.c - config.json "tun-loopback" loading: defaults, goxot's LCI rules, every error class. */
 #include "config.h"
 

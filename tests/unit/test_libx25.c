@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* test_libx25.c - libx25 on the host: the /proc/net/x25/socket reader and parser, the clock. */
 #include "x25lib.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_log.c - log lines in both styles: goxot's timestamped lines, and "<N>message" with the
  * syslog priority when JOURNAL_STREAM names stderr's device and inode (here a pipe's).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* test_loop.c - the loop's timers: order across queues, moves, cancels from callbacks, the one timerfd. */
 #include "loop.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* test_packet.c - the X.25 packet codec: classification, call fields, facilities, builders. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_pcap.c - pcapng capture: block layout, LAPD framing, rotation, errors, and the file's
  * safety (symlinks, modes, owners, rotation by rename); --tshark decodes a call with tshark.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_relay.c - the relay's call logic on the host: each TUN fd is one end of a
  * SOCK_SEQPACKET socketpair, the test plays both kernels at the other ends.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_resolver.c - resolver.c against a tiny DNS server inside the test (UDP on 127.0.0.1,
  * driven by the same loop), and xot_dns.c's pattern and name mapping without any network.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_service.c - what x25lo tells the service manager (service.c): the test binds the
  * unix datagram socket NOTIFY_SOCKET names, as systemd does, and reads each sd_notify

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* test_stats.c - /varz (goxot's layout), /metrics, /sessions, the SIGUSR1 dump and the HTTP server on a fake relay. */
 #include "stats.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* test_stats_fixture.h - fake relays for the stats tests: two TUNs and one connected call, or many calls. */
 #ifndef TEST_STATS_FIXTURE_H
 #define TEST_STATS_FIXTURE_H

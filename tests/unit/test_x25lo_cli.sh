@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test_x25lo_cli.sh X25LO: the daemon's command line on the host, where nothing touches X.25:
 # -version, -help, -check, one- and two-dash options, config errors (exit 2, key named),
 # and the refusal to start without AF_X25 (exit 1; skipped where the host has X.25).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test_x25lo_journal.sh X25LO: the x25lo binary's log lines on the host, where start-up stops
 # early (a bad config; no AF_X25): with JOURNAL_STREAM naming its stderr (a file here, as
 # systemd names the journal's stream socket) every line is "<N>text", N the syslog priority,

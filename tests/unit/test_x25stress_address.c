@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* test_x25stress_address.c - calling/called address generation and the message pattern. */
 #include "x25stress.h"
 

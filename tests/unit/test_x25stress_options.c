@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* test_x25stress_options.c - x25stress command line: goxot's flags and defaults, bad values refused. */
 #include "x25stress.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* test_x25stress_summary.c - goxot's summary format, latency figures, leak tally, JSON, --strict verdict. */
 #include "x25stress.h"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test_x25stress_xot.sh X25STRESS: x25stress --xot against itself over loopback, no kernel
 # X.25 needed (docs/x25stress.md, "XOT mode"). Both modulos, messages of several packets at
 # -P 128; no mismatch, no failed call, and the two summaries agree. Then a sender whose peer

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_xot.c - XOT in x25lo on the host: each TUN is a socketpair whose other end the test
  * plays as the kernel, and the XOT peer is a real TCP socket on 127.0.0.1 the test plays too.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* test_xotlib.c - libx25's XOT module on the host: framing, packet bytes against
  * docs/linux-x25.md (§2, §3.1, §8 items 16, 29, 40), facilities, sequence numbers at the
  * modulo wrap, and the virtual circuit against a scripted peer on a socketpair. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Measurement, not a test (run-vm-tests runs only test_*.sh): relay throughput with and
 # without an HTTP client polling /varz, /metrics and /sessions ten times a second each.
 #   vm/x25lo-vm run --build build --add tests/vm:/x25lo/tests [--smp 2] --timeout 900 \

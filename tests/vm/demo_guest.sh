@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # demo_guest.sh [x25stress options] - the article's stress test through x25lo, inside the VM.
 # Run by scripts/demo.sh (make demo). Options are appended to the sender's command line, so
 # "-T 5" shortens the run. Exits non-zero if a call failed, data mismatched or a socket leaked.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # demo_xot_guest.sh [x25stress options] - XOT between two sites, one guest's part (make demo-xot).
 #
 # Run in both guests of `x25lo-vm pair` by scripts/demo-xot.sh; X25LO_SITE says which site

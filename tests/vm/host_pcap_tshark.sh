@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Host side of the capture test: run tests/vm/test_pcap_call.sh in the X.25 guest, take the
 # capture it prints (base64), and check that the host's tshark decodes the real kernel
 # frames as X.25: per frame the TUN, direction, LCI, packet type, addresses, facilities

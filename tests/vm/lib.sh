@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # lib.sh - helpers for guest test scripts (sourced by tests/vm/test_*.sh inside the VM).
 # Every wait is bounded; nothing sleeps where an event can be polled for.
 

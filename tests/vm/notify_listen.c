@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * notify_listen.c - play systemd's side of sd_notify in the VM guest (no systemd there):
  * bind a unix datagram socket at PATH, and append each message x25lo sends to OUT as one line

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # stats_lib.sh - helpers for the stats tests (sourced after lib.sh inside the guest).
 # busybox wget is the HTTP client; every wait is bounded. The server is on STATS_PORT
 # (default 8004), read at each use so that tests may set it after sourcing this file.

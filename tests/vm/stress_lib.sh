@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # stress_lib.sh - shell helpers for the x25stress guest scripts (sourced, busybox sh).
 #
 # Starts the relay under test and the echo receiver, waits for them by polling their

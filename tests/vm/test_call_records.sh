@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Call records with the real kernel (docs/call-records.md): echo calls (one with RFC 1090's
 # protocol id in its call user data), a call the callee's kernel refuses (no listener), one
 # x25lo refuses (no free LCI), and a reload during a call after logrotate's rename: the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Guest test: the kernel X.25 basics x25lo is built on. AF_X25 sockets can be
 # created, a TUN takes link type ARPHRD_X25 (271), and an X.25 route added to
 # it shows up in /proc/net/x25/route with the values we gave.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The capture of one call (config key "pcap") is a pcapng file with one interface per TUN
 # and every frame of the call, in order, with its direction.
 #   sh test_pcap_call.sh --dump   also prints the capture in base64 between

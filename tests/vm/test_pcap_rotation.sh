@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A capture that reaches pcap_max_bytes moves to <file>.1 and starts again: neither file
 # grows past the cap and both are complete pcapng files (section header, interface blocks
 # before their records, block lengths adding up to the file size).

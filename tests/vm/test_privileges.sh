@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Least privilege (docs/security.md): once set up, x25lo holds only CAP_NET_ADMIN (effective,
 # permitted, bounding set), nothing inheritable or ambient, and no_new_privs; with -user it
 # runs as that user and its group, without supplementary groups. Reduced like that, a SIGHUP

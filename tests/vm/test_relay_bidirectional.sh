@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Calls in both directions at once under load (listeners on both addresses, callers each
 # way): no failures and no mismatches. A plain copy relay fails ~25% of such calls
 # (docs/linux-x25.md §9.2); x25lo maps LCIs per TUN.

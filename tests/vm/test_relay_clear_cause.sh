@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A clear cause and diagnostic set by either side (SIOCX25SCAUSEDIAG) reach the other side.
 # shellcheck source=lib.sh
 . /x25lo/tests/lib.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Echo calls through x25lo: records from 1 byte up to the largest the kernel can carry arrive
 # intact, one record per message, at packet sizes 128..4096, with and without the Q bit;
 # interrupts and call user data reach the peer; negotiated facilities equal what a direct

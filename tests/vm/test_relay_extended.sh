@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # extended: true puts every TUN in modulo 128: a window of 127 is negotiated and data flows.
 # shellcheck source=lib.sh
 . /x25lo/tests/lib.sh

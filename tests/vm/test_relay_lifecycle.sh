@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Start-up refusals (x25_forward=1, a route owned by another device), SIGTERM with calls up
 # (both sides cleared, routes and TUNs removed, exit 0), and a route removed by reload (its
 # TUN and route go, the peers of its calls are cleared, other calls continue).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 2,000 sequential calls and 200 concurrent calls: afterwards only listeners are left in
 # /proc/net/x25/socket, and x25lo holds no calls and no LCIs.
 # x25lo-vm: --timeout 600

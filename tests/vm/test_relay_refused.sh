@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A call to an address nobody listens on fails at once with ECONNREFUSED and the kernel's
 # cause (0x01, diagnostic 0); x25lo keeps no state for it.
 # shellcheck source=lib.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SIGHUP adds a route while a call runs: the new address answers and the running call is
 # intact. `ip link set tunlb1 down; ip link set tunlb1 up` clears the peer of each call on
 # it, and new calls work again.

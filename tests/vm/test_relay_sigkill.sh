@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SIGKILL x25lo during calls: both applications get an error within 1 s (closing a
 # non-persistent TUN unregisters it and the kernel kills its sockets); a restarted x25lo
 # serves new calls.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A single route: the call is injected back into the same TUN on a relay LCI (the kernel
 # accepts that: proved here). An LCI range of two clears the third concurrent call with
 # cause 0x05, diagnostic 71 (0x47), and nothing hangs.

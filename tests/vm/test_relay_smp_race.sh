@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # On 2 vCPUs concurrent connect()s can be handed the same LCI (docs/linux-x25.md §9.3). Whatever
 # the kernel's race does to individual calls, no socket may stay in states 1, 2, 4 or 5,
 # and x25lo must end with no calls and no mapped LCIs.

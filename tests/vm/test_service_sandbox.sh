@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # x25lo as systemd/x25lo.service.in runs it, in the X.25 guest, which has no systemd: setpriv
 # gives it the unit's credentials (User=x25lo, AmbientCapabilities= and CapabilityBoundingSet=
 # CAP_NET_ADMIN), unit_sandbox the unit's own SystemCallFilter= lines (expanded by the host's

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test_smp_workload.sh - the article's stress workload (32 threads, messages of up to 8 KB,
 # window 7, packet size 2048) through x25lo on two vCPUs, where concurrent connect()s can be
 # given the same LCI (docs/linux-x25.md §9.3), until at least 60,000 calls have connected:

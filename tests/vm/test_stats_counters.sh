@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # After a known sequence of calls (one held call, three short ones, one refused), /varz,
 # /metrics and /sessions show exactly the expected values, SIGUSR1 dumps them, and the
 # capture holds exactly the frames the counters count.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Frames the kernel drops before x25lo sees them are not silent: with x25lo stopped and
 # tunlb1's ring cut to 2 frames, callers' CALL REQUESTs overflow it; x25lo then shows the
 # device's tx_dropped in /varz and /metrics and logs a warning when it looks (every 5 s).

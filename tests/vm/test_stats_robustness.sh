@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The stats server never lets a client stall the relay: calls keep flowing while clients
 # send garbage, never finish their request, or hold every connection slot; those clients
 # are dropped after the connection timeout (10 s) and the server answers again, also when

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test_stress_second_run.sh - the article's second-run scenario: two stress runs back to back
 # through x25lo. A relay that leaks half-cleared sockets makes run two slower (the article's
 # leak made it 5x slower); here run two must reach at least 60% of run one's calls/s, and no

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test_stress_short.sh - a few seconds of the article's stress test (8 threads) through x25lo:
 # no mismatches, no short receives, no leaked sockets, negotiated sizes 2048/7 both ways.
 # shellcheck source=stress_lib.sh

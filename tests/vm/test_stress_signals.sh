@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test_stress_signals.sh - x25stress's fixes of goxot's defects, through x25lo:
 #  1. -r without -a listens on the wildcard address and takes calls to 127002;
 #  2. --connect-timeout ends calls that hang (relay frozen with SIGSTOP), --leak-check sees

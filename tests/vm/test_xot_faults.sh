@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # XOT faults (issue 10 item 7), each with the cause the local program sees, the xot_failures
 # reason that moves, and nothing left mapped afterwards:
 # outbound, to xotpeer or nobody: the peer closes (0x09, closed) or resets (0x09, closed)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # XOT callers reach kernel listeners through x25lo's XOT listener (issue 10 item 7):
 # x25stress --xot 127.0.0.1:1998 calls 127002, x25lo injects each call into tunlb1 (the TUN
 # routed for 127002) and the kernel hands it to an AF_X25 x25stress receiver: no failed call,

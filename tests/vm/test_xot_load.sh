@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # XOT under load, both directions at once (issue 10 item 7): x25stress AF_X25 senders call
 # 999xxx, which x25lo takes over XOT to an x25stress XOT receiver, while x25stress --xot
 # senders call 127002 through x25lo's XOT listener to an AF_X25 receiver. No failed call, no

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Local programs call over XOT (issue 10 item 7): x25test calls 999001 from 127001, the kernel
 # routes 999/3 to tunlbxot, x25lo opens a TCP connection to an x25stress XOT echo receiver on
 # 127.0.0.1:1999 and relays the call both ways. Records from 1 byte to the largest the kernel

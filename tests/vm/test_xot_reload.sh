@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SIGHUP changes the XOT servers while calls run (issue 10 item 7). Servers 999/3 and 997/3
 # go to an x25stress XOT receiver, 9991/4 and 998/3 to xotpeers that hold a call mid-echo.
 # The longest server prefix wins (999100 goes to 9991/4's peer). A reload that removes 998/3

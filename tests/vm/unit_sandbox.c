@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * unit_sandbox.c - run a program under the seccomp part of systemd's sandbox, for the VM
  * guest, which has no systemd: an allow list of system calls (SystemCallFilter=, already

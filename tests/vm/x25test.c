@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* x25test.c - guest test tool for AF_X25 through a relay: command table and help. */
 #include "x25test.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* x25test.h - shared helpers of the x25test guest tool (AF_X25 echo server, caller, /proc checks). */
 #ifndef X25TEST_H
 #define X25TEST_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* x25test_call.c - `x25test call`: place AF_X25 calls and check the echo, one call or a load.
  *
  * A single call checks everything a test may ask for (errno of a failed connect, facilities,

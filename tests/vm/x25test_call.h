@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* x25test_call.h - what `x25test call` shares between the single call and the load mode. */
 #ifndef X25TEST_CALL_H
 #define X25TEST_CALL_H

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # x25test_cli_check.sh X25TEST - host check (meson suite 'unit') of x25test's command line:
 # documented exit codes for help, usage errors and timeouts. Needs no AF_X25.
 x25test=$1

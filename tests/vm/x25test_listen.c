@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* x25test_listen.c - `x25test listen`: an AF_X25 echo server for many concurrent calls.
  *
  * One process, one epoll loop. Sockets stay blocking and reads use MSG_DONTWAIT: with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* x25test_load.c - load mode of `x25test call`: N calls, P at a time, outcomes counted.
  *
  * P threads take call numbers from a shared counter; each call connects, exchanges its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* x25test_proc.c - `x25test sockets`, `wait-clean` and `wait-file`: bounded waits on kernel state.
  *
  * Leak checks cannot look once: a closed call lingers in state 2 until the CLEAR CONFIRMATION

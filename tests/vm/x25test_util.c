@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* x25test_util.c - argument parsing, AF_X25 socket set-up and payload patterns for x25test. */
 #include "x25test.h"
 

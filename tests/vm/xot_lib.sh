@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # xot_lib.sh - helpers for the XOT guest tests (sourced after lib.sh and stats_lib.sh).
 # The XOT peers are x25stress --xot (echo receiver, callers) and xotpeer (scripted steps and
 # faults); every wait is bounded.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* xotpeer.c - a scripted XOT (RFC 1613) peer for the guest tests: well-behaved steps and faults. */
 #include "xotlib.h"
 #include "x25lib.h"

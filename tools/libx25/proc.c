@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* proc.c - read and parse /proc/net/x25/socket (Linux 6.1 net/x25/x25_proc.c). */
 #include "x25lib.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* socket.c - AF_X25 socket set-up, facilities, cause/diagnostic and non-blocking calls. */
 #include "x25lib.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* x25lib.h - AF_X25 helpers shared by x25stress and the VM test programs (x25test, x25kcheck).
  *
  * The socket helpers return -1 with errno set (the connect pair returns the errno value) and

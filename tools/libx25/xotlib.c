@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* xotlib.c - XOT on the wire: framing, X.25 packets in both modulos, TCP helpers (xotlib.h). */
 #include "xotlib.h"
 #include "x25lib.h"

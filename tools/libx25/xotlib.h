@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* xotlib.h - XOT (RFC 1613: X.25 packets over TCP) in user space, for test tools and tests.
  *
  * Two layers, the first usable without the second:

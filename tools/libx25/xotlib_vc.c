@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* xotlib_vc.c - one X.25 virtual circuit over one XOT connection, played as a DTE (xotlib.h). */
 #include "xotlib.h"
 #include "x25lib.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* main.c - x25stress: parse the options, run the sender threads or the receiver until they
  * end or a signal comes, then report (docs/x25stress.md). */
 #include "x25stress.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* options.c - x25stress's command line: goxot's flags and the long options; usage, help. */
 #include "x25stress.h"
 #include "xotlib.h"

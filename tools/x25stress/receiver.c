@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* receiver.c - receiver mode (-r): accept calls, echo every record back
  * (docs/x25stress.md, end of "What one call does"). */
 #include "x25stress.h"

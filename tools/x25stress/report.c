@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* report.c - what a run found: the counters, latency figures and leak check, printed as
  * goxot's summary (docs/x25stress.md, "The summary") with the opt-in blocks, as JSON, and
  * the --strict verdict. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* run.c - state shared by a run's threads, and the socket settings both modes use. */
 #include "x25stress.h"
 #include "x25lib.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* sender.c - sender mode: N threads, each making calls of one verified message
  * (docs/x25stress.md, "What one call does"), and the addresses and bytes they use. */
 #include "x25stress.h"

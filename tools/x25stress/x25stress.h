@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* x25stress.h - x25stress, an AF_X25 stress test and drop-in for goxot's stress_test.
  *
  * options.c   the command line: goxot's flags, the opt-in long options, usage and --help

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* xot.c - --xot: x25stress as a pure user-space XOT peer (RFC 1613), both modes, with
  * libx25's xotlib doing the X.25 (docs/x25stress.md, "XOT mode"). The counters and lines are
  * the AF_X25 mode's; each XOT failure goes to the nearest of them. */
