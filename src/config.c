@@ -312,26 +312,6 @@ static int parse_stats_bind(struct parse_ctx *ctx, const char *key, json_t *valu
 	return 0;
 }
 
-static int parse_call_timeout_ms(struct parse_ctx *ctx, const char *key, json_t *value)
-{
-	long long v = 0;
-
-	if (get_integer(ctx, key, value, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, &v) < 0)
-		return -1;
-	ctx->cfg.call_timeout_ms = (unsigned)v;
-	return 0;
-}
-
-static int parse_clear_timeout_ms(struct parse_ctx *ctx, const char *key, json_t *value)
-{
-	long long v = 0;
-
-	if (get_integer(ctx, key, value, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, &v) < 0)
-		return -1;
-	ctx->cfg.clear_timeout_ms = (unsigned)v;
-	return 0;
-}
-
 static int parse_pcap_path(struct parse_ctx *ctx, const char *key, json_t *value)
 {
 	return get_string(ctx, key, value, ctx->cfg.pcap_path, sizeof(ctx->cfg.pcap_path));
@@ -533,66 +513,6 @@ static int parse_xot_allow(struct parse_ctx *ctx, const char *key, json_t *value
 	return 0;
 }
 
-static int parse_xot_max_connections(struct parse_ctx *ctx, const char *key, json_t *value)
-{
-	long long v = 0;
-
-	if (get_integer(ctx, key, value, 1, 65536, &v) < 0)
-		return -1;
-	ctx->cfg.xot_max_connections = (unsigned)v;
-	return 0;
-}
-
-static int parse_xot_call_request_timeout_ms(struct parse_ctx *ctx, const char *key, json_t *value)
-{
-	long long v = 0;
-
-	if (get_integer(ctx, key, value, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, &v) < 0)
-		return -1;
-	ctx->cfg.xot_call_request_timeout_ms = (unsigned)v;
-	return 0;
-}
-
-static int parse_xot_connect_timeout_ms(struct parse_ctx *ctx, const char *key, json_t *value)
-{
-	long long v = 0;
-
-	if (get_integer(ctx, key, value, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, &v) < 0)
-		return -1;
-	ctx->cfg.xot_connect_timeout_ms = (unsigned)v;
-	return 0;
-}
-
-static int parse_xot_keepalive_idle_s(struct parse_ctx *ctx, const char *key, json_t *value)
-{
-	long long v = 0;
-
-	if (get_integer(ctx, key, value, 0, 32767, &v) < 0)
-		return -1;
-	ctx->cfg.xot_keepalive_idle_s = (unsigned)v;
-	return 0;
-}
-
-static int parse_xot_keepalive_interval_s(struct parse_ctx *ctx, const char *key, json_t *value)
-{
-	long long v = 0;
-
-	if (get_integer(ctx, key, value, 1, 32767, &v) < 0)
-		return -1;
-	ctx->cfg.xot_keepalive_interval_s = (unsigned)v;
-	return 0;
-}
-
-static int parse_xot_keepalive_count(struct parse_ctx *ctx, const char *key, json_t *value)
-{
-	long long v = 0;
-
-	if (get_integer(ctx, key, value, 1, 127, &v) < 0)
-		return -1;
-	ctx->cfg.xot_keepalive_count = (unsigned)v;
-	return 0;
-}
-
 static int parse_pcap_max_bytes(struct parse_ctx *ctx, const char *key, json_t *value)
 {
 	long long v = 0;
@@ -654,16 +574,6 @@ static void format_stats_bind(const struct config *cfg, char *buf, size_t len)
 	format_json_string(cfg->stats_bind, buf, len);
 }
 
-static void format_call_timeout_ms(const struct config *cfg, char *buf, size_t len)
-{
-	snprintf(buf, len, "%u", cfg->call_timeout_ms);
-}
-
-static void format_clear_timeout_ms(const struct config *cfg, char *buf, size_t len)
-{
-	snprintf(buf, len, "%u", cfg->clear_timeout_ms);
-}
-
 static void format_pcap_path(const struct config *cfg, char *buf, size_t len)
 {
 	format_json_string(cfg->pcap_path, buf, len);
@@ -714,36 +624,6 @@ static void format_xot_allow(const struct config *cfg, char *buf, size_t len)
 		snprintf(buf + n, len - n, "]");
 }
 
-static void format_xot_max_connections(const struct config *cfg, char *buf, size_t len)
-{
-	format_unsigned(cfg->xot_max_connections, buf, len);
-}
-
-static void format_xot_call_request_timeout_ms(const struct config *cfg, char *buf, size_t len)
-{
-	format_unsigned(cfg->xot_call_request_timeout_ms, buf, len);
-}
-
-static void format_xot_connect_timeout_ms(const struct config *cfg, char *buf, size_t len)
-{
-	format_unsigned(cfg->xot_connect_timeout_ms, buf, len);
-}
-
-static void format_xot_keepalive_idle_s(const struct config *cfg, char *buf, size_t len)
-{
-	format_unsigned(cfg->xot_keepalive_idle_s, buf, len);
-}
-
-static void format_xot_keepalive_interval_s(const struct config *cfg, char *buf, size_t len)
-{
-	format_unsigned(cfg->xot_keepalive_interval_s, buf, len);
-}
-
-static void format_xot_keepalive_count(const struct config *cfg, char *buf, size_t len)
-{
-	format_unsigned(cfg->xot_keepalive_count, buf, len);
-}
-
 static void format_user(const struct config *cfg, char *buf, size_t len)
 {
 	format_json_string(cfg->user, buf, len);
@@ -758,6 +638,34 @@ static void format_pcap_max_bytes(const struct config *cfg, char *buf, size_t le
 {
 	snprintf(buf, len, "%zu", cfg->pcap_max_bytes);
 }
+
+/*
+ * An unsigned member whose key takes a whole number from min to max: its parse_<member>() and
+ * format_<member>() for the key table.
+ */
+#define UNSIGNED_KEY(member, min, max)                                                             \
+	static int parse_##member(struct parse_ctx *ctx, const char *key, json_t *value)          \
+	{                                                                                          \
+		long long v = 0;                                                                   \
+                                                                                                   \
+		if (get_integer(ctx, key, value, min, max, &v) < 0)                                \
+			return -1;                                                                 \
+		ctx->cfg.member = (unsigned)v;                                                     \
+		return 0;                                                                          \
+	}                                                                                          \
+	static void format_##member(const struct config *cfg, char *buf, size_t len)              \
+	{                                                                                          \
+		format_unsigned(cfg->member, buf, len);                                            \
+	}
+
+UNSIGNED_KEY(call_timeout_ms, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS)
+UNSIGNED_KEY(clear_timeout_ms, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS)
+UNSIGNED_KEY(xot_max_connections, 1, 65536)
+UNSIGNED_KEY(xot_call_request_timeout_ms, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS)
+UNSIGNED_KEY(xot_connect_timeout_ms, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS)
+UNSIGNED_KEY(xot_keepalive_idle_s, 0, 32767)
+UNSIGNED_KEY(xot_keepalive_interval_s, 1, 32767)
+UNSIGNED_KEY(xot_keepalive_count, 1, 127)
 
 /* ---------------------------------------------------------------------------------------- */
 /* The key table: drives parsing, -check, reload messages and docs/config.md */
