@@ -703,8 +703,13 @@ static uint64_t stream_fingerprint; /* what changes when calls or TUNs come or g
 
 static uint64_t fingerprint(void)
 {
-	/* No call set up (calls_relayed), none gone (the count), no TUN replaced: the same calls. */
-	return relay.counters.calls_relayed * 1000003u + relay_calls_active(&relay) * 131u + tuns_changed;
+	/*
+	 * No call set up, none gone (the count), no TUN replaced: the same calls. Every call starts
+	 * with a CALL REQUEST read; calls_relayed would miss one whose INCOMING CALL could not be
+	 * written (it lives on, clearing, without ever being relayed).
+	 */
+	return relay.counters.packets_handled[PKT_CALL_REQUEST] * 1000003u + relay_calls_active(&relay) * 131u +
+	       tuns_changed;
 }
 
 static void stream_close(void)
