@@ -34,6 +34,12 @@ PACKAGES=(
 	# runs x25lo under the unit's system call filter (libseccomp-dev) and
 	# lists its failed system calls (strace)
 	libsystemd-dev systemd procps libseccomp-dev strace
+	# the Debian package and its test (systemd_deb in the vm suite):
+	# dpkg-buildpackage with debhelper (fakeroot for dpkg-deb's file
+	# owners), lintian on the result, and x25lo-vm's Debian guest, whose
+	# root file system mmdebstrap builds from Debian's archive and mke2fs
+	# (e2fsprogs) turns into a disk image
+	dpkg-dev debhelper fakeroot lintian mmdebstrap e2fsprogs
 	# fuzzing: make check runs each libFuzzer target briefly (suite fuzz in
 	# build-fuzz), and make fuzz longer: clang and its libFuzzer and
 	# sanitizer runtimes (tests/fuzz/README.md)
