@@ -25,10 +25,23 @@ static void link_owe(struct tun *t, enum link_owed what)
 	timer_set(loop_timers(t->port.relay->loop), &t->link_timer, loop_now_ms() + LINK_RETRY_MS);
 }
 
+/*
+ * What was owed went out by another path (a new request answered): the retry must not send it
+ * again. An unrequested RESTART CONFIRMATION in link state 3 kills every call on the TUN.
+ */
+static void link_paid(struct tun *t)
+{
+	t->link_owed = LINK_OWES_NOTHING;
+	timer_cancel(&t->link_timer);
+}
+
 static void send_connect(struct tun *t)
 {
-	if (!tun_send_control(t, X25_IFACE_CONNECT))
+	if (!tun_send_control(t, X25_IFACE_CONNECT)) {
 		link_owe(t, LINK_OWES_CONNECT);
+		return;
+	}
+	link_paid(t);
 }
 
 static void confirm_restart(struct tun *t)
@@ -38,6 +51,7 @@ static void confirm_restart(struct tun *t)
 		link_owe(t, LINK_OWES_RESTART_CONFIRMATION);
 		return;
 	}
+	link_paid(t);
 	if (t->link != LINK_READY) {
 		t->link = LINK_READY;
 		t->port.counters.link_up++;

@@ -647,6 +647,26 @@ static void a_restart_confirmation_that_cannot_be_written_is_retried(void **stat
 	assert_int_equal(relay.tuns[0]->link, LINK_READY);
 }
 
+/*
+ * Found by fuzz_relay: a RESTART CONFIRMATION that could not be written left its retry armed
+ * after the next one went through, and a second later x25lo sent one nobody asked for. In link
+ * state 3 the kernel answers that by killing every call on the TUN (docs/linux-x25.md §1.4).
+ */
+static void a_restart_confirmed_after_a_failed_write_is_not_confirmed_again(void **state)
+{
+	block_tun(0);
+	KERNEL_SENDS(0, 0x10, 0x00, 0xFB, 0x00, 0x00);
+	unblock_tun(0);
+	KERNEL_SENDS(0, 0x10, 0x00, 0xFB, 0x00, 0x00);          /* the kernel asks again (T20) */
+	KERNEL_RECEIVES(0, 0x10, 0x00, 0xFF);
+	assert_int_equal(relay.tuns[0]->link, LINK_READY);
+	connect_default_call();
+	loop_run_timers(loop, loop_now_ms() + 60000);
+	kernel_receives_nothing(0);
+	assert_int_equal(relay.tuns[0]->link, LINK_READY);
+	assert_int_equal(relay.calls_by_state[CALL_CONNECTED], 1);
+}
+
 static void a_clear_without_diagnostic_keeps_its_cause(void **state)
 {
 	connect_default_call();
@@ -707,6 +727,7 @@ int main(void)
 		T(an_incoming_call_that_cannot_be_written_clears_the_caller_at_once),
 		T(a_clear_confirmation_that_cannot_be_written_is_retried_and_holds_the_lci),
 		T(a_restart_confirmation_that_cannot_be_written_is_retried),
+		T(a_restart_confirmed_after_a_failed_write_is_not_confirmed_again),
 		T(a_clear_without_diagnostic_keeps_its_cause),
 		T(every_tun_removed_in_one_batch_is_freed),
 #undef T
