@@ -9,6 +9,10 @@
 #                the normal build; ends with "N passed, N failed"
 #   make unit-check / vm-check / lint / fuzz-check   one suite
 #   make fuzz    build the libFuzzer targets with clang and fuzz each FUZZ_SECONDS
+#   make soak    the soak in one X.25 VM (scripts/soak.sh): 100,000 calls both ways while 100
+#                SIGHUP reloads add and remove a third route whose TUN flaps 20 times, stats
+#                polled, capture rotating; SOAK_SANITIZE=1 runs the ASan+UBSan x25lo of ASAN_BUILD;
+#                SOAK_ARGS="--calls 20000 --reloads 20 --flaps 4" and the like
 BUILD        ?= build
 ASAN_BUILD   ?= build-asan
 FUZZ_BUILD   ?= build-fuzz
@@ -16,8 +20,9 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := fuzz_config fuzz_packet fuzz_relay fuzz_http
 DEMO_ARGS    ?=
 DEMO_XOT_ARGS ?=
+SOAK_ARGS    ?=
 
-.PHONY: all deps build build-asan build-fuzz check unit-check vm-check lint fuzz-check fuzz demo demo-xot clean
+.PHONY: all deps build build-asan build-fuzz check unit-check vm-check lint fuzz-check fuzz demo demo-xot soak clean
 
 all: build
 
@@ -68,6 +73,9 @@ demo: build
 
 demo-xot: build
 	@scripts/demo-xot.sh $(BUILD) $(DEMO_XOT_ARGS)
+
+soak: build $(if $(SOAK_SANITIZE),build-asan)
+	@scripts/soak.sh $(if $(SOAK_SANITIZE),--sanitize $(ASAN_BUILD)) $(BUILD) $(SOAK_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
