@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Thin wrapper for the README's commands; the real build is Meson.
 #   make demo    install what is missing, build, run the article's demo in the X.25 VM
 #   make demo-xot  install what is missing, build, then XOT between two X.25 VMs joined by a
@@ -9,6 +10,8 @@
 #                the normal build; ends with "N passed, N failed"
 #   make unit-check / vm-check / lint / fuzz-check   one suite
 #   make fuzz    build the libFuzzer targets with clang and fuzz each FUZZ_SECONDS
+#   make deb     the Debian packages (scripts/build-deb.sh: dpkg-buildpackage on a copy of the
+#                tree, then lintian) in DEB_OUT
 #   make soak    the soak in one X.25 VM (scripts/soak.sh): 100,000 calls both ways while 100
 #                SIGHUP reloads add and remove a third route whose TUN flaps 20 times, stats
 #                polled, capture rotating; SOAK_SANITIZE=1 runs the ASan+UBSan x25lo of ASAN_BUILD;
@@ -21,8 +24,9 @@ FUZZ_TARGETS := fuzz_config fuzz_packet fuzz_relay fuzz_http
 DEMO_ARGS    ?=
 DEMO_XOT_ARGS ?=
 SOAK_ARGS    ?=
+DEB_OUT      ?= build-deb
 
-.PHONY: all deps build build-asan build-fuzz check unit-check vm-check lint fuzz-check fuzz demo demo-xot soak clean
+.PHONY: all deps build build-asan build-fuzz check unit-check vm-check lint fuzz-check fuzz demo demo-xot soak deb clean
 
 all: build
 
@@ -76,6 +80,9 @@ demo-xot: build
 
 soak: build $(if $(SOAK_SANITIZE),build-asan)
 	@scripts/soak.sh $(if $(SOAK_SANITIZE),--sanitize $(ASAN_BUILD)) $(BUILD) $(SOAK_ARGS)
+
+deb: deps
+	@scripts/build-deb.sh $(DEB_OUT)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
